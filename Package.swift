@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Touchbase",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "touchbase", targets: ["touchbase"]),
+        .library(name: "TouchbaseDomain", targets: ["TouchbaseDomain"]),
+        .library(name: "TouchbaseStore", targets: ["TouchbaseStore"]),
+        .library(name: "TouchbaseAPI", targets: ["TouchbaseAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/async-kit", from: "1.22.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Entity descriptions, typed values, scores and rules. No I/O.
+        .target(name: "TouchbaseDomain"),
+        // Databases by URL, migrations per dialect, repositories and the company graph.
+        .target(
+            name: "TouchbaseStore",
+            dependencies: [
+                "TouchbaseDomain",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "AsyncKit", package: "async-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The HTTP API: auth, problem+json, resources derived from the entity descriptions, OpenAPI.
+        .target(
+            name: "TouchbaseAPI",
+            dependencies: [
+                "TouchbaseDomain",
+                "TouchbaseStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI as a library.
+        .target(
+            name: "TouchbaseCommands",
+            dependencies: [
+                "TouchbaseDomain",
+                "TouchbaseStore",
+                "TouchbaseAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "touchbase", dependencies: ["TouchbaseCommands"]),
+        // Fresh migrated databases on every engine for the test suites.
+        .target(
+            name: "TouchbaseTestSupport",
+            dependencies: ["TouchbaseDomain", "TouchbaseStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "TouchbaseDomainTests", dependencies: ["TouchbaseDomain"]),
+        .testTarget(
+            name: "TouchbaseStoreTests",
+            dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseTestSupport"]
+        ),
+        .testTarget(
+            name: "TouchbaseAPITests",
+            dependencies: [
+                "TouchbaseDomain",
+                "TouchbaseStore",
+                "TouchbaseAPI",
+                "TouchbaseCommands",
+                "TouchbaseTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,267 @@
+import Foundation
+
+/// The storage type of a field. Each maps to one column type per engine and one JSON Schema type.
+public enum FieldType: String, Sendable, Hashable {
+    case uuid, text, integer, decimal, boolean, timestamp, date
+    /// A JSON object (`{}` by default).
+    case jsonObject
+    /// A JSON array (`[]` by default).
+    case jsonArray
+
+    public var isJSON: Bool { self == .jsonObject || self == .jsonArray }
+}
+
+/// How a text value is normalised before it is validated and stored.
+public enum Normalization: Sendable, Hashable {
+    /// Trimmed and lowercased, must look like `name@host.tld`.
+    case email
+    /// A bare host name: scheme, `www.`, path, port and trailing dot removed, lowercased.
+    case domain
+    /// Trimmed URL; LinkedIn URLs lose query, fragment and trailing slash and are lowercased.
+    case url
+}
+
+/// Who may set a field.
+public enum FieldAccess: Sendable, Hashable {
+    /// Set on create and on update.
+    case writable
+    /// May be given on create only (ids, which are otherwise generated).
+    case createOnly
+    /// Maintained by the database (counters, timestamps, generated columns).
+    case readOnly
+}
+
+/// One column of an entity, described once. Storage checks, JSON, validation, filters and the OpenAPI
+/// schema all derive from this.
+public struct Field: Sendable, Hashable {
+    public let name: String
+    public let type: FieldType
+    /// Must be present and non-null on create.
+    public let required: Bool
+    /// Whether JSON `null` is an accepted value.
+    public let nullable: Bool
+    public let access: FieldAccess
+    /// Closed list of accepted words, when the field is a vocabulary.
+    public let vocabulary: [String]?
+    /// Inclusive numeric bounds.
+    public let range: ClosedRange<Double>?
+    /// Table this field references (a foreign key to its `id`).
+    public let references: String?
+    public let unique: Bool
+    public let normalization: Normalization?
+    /// The default the database applies when the field is omitted on create, for documentation.
+    public let defaultValue: JSONValue?
+    public let summary: String
+
+    public init(
+        _ name: String, _ type: FieldType, required: Bool = false, nullable: Bool? = nil,
+        access: FieldAccess = .writable, vocabulary: [String]? = nil, range: ClosedRange<Double>? = nil,
+        references: String? = nil, unique: Bool = false, normalization: Normalization? = nil,
+        default defaultValue: JSONValue? = nil, _ summary: String = ""
+    ) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.nullable = nullable ?? (!required && defaultValue == nil && !type.isJSON)
+        self.access = access
+        self.vocabulary = vocabulary
+        self.range = range
+        self.references = references
+        self.unique = unique
+        self.normalization = normalization
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+
+    public var isWritable: Bool { access != .readOnly }
+}
+
+/// A table, described once: its fields and how it is addressed over HTTP.
+public struct Entity: Sendable, Hashable {
+    /// Table name, also the JSON name of the collection (`companies`).
+    public let table: String
+    /// Singular name for messages and schema names (`company`).
+    public let singular: String
+    /// Name of the OpenAPI schema (`Company`).
+    public let schemaName: String
+    public let fields: [Field]
+    /// Fields covered by full-text search (`?q=`), if the entity is searchable.
+    public let searchFields: [String]
+    public let summary: String
+
+    public init(table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [], fields: [Field]) {
+        self.table = table
+        self.singular = singular
+        self.schemaName = schemaName
+        self.summary = summary
+        self.searchFields = searchFields
+        self.fields = fields
+    }
+
+    /// The URL path segment: the table name with hyphens (`audit_log` → `audit-log`).
+    public var path: String { table.replacingOccurrences(of: "_", with: "-") }
+
+    public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+
+    public var columnNames: [String] { fields.map(\.name) }
+
+    public enum Mode: Sendable { case create, update }
+
+    /// Checks and normalises an input object for create or update. Every problem is reported at once,
+    /// one `FieldIssue` per field at fault.
+    public func validate(_ input: [String: JSONValue], mode: Mode) throws(DomainError) -> [String: JSONValue] {
+        var issues: [FieldIssue] = []
+        var output: [String: JSONValue] = [:]
+        for (key, value) in input {
+            guard let field = field(key) else {
+                issues.append(FieldIssue(field: key, message: "is not a field of \(singular)"))
+                continue
+            }
+            switch (field.access, mode) {
+            case (.readOnly, _):
+                issues.append(FieldIssue(field: key, message: "is read-only: the database maintains it"))
+                continue
+            case (.createOnly, .update):
+                issues.append(FieldIssue(field: key, message: "cannot be changed"))
+                continue
+            default: break
+            }
+            do {
+                output[key] = try field.check(value)
+            } catch {
+                issues.append(FieldIssue(field: key, message: error.message))
+            }
+        }
+        if mode == .create {
+            for field in fields where field.required {
+                if output[field.name] == nil && !issues.contains(where: { $0.field == field.name }) {
+                    issues.append(FieldIssue(field: field.name, message: "is required"))
+                }
+            }
+        }
+        if !issues.isEmpty { throw DomainError.validation(issues.sorted { $0.field < $1.field }) }
+        return output
+    }
+}
+
+/// A field's error before the field name is attached.
+public struct FieldProblem: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}
+
+extension Field {
+    /// Checks one value against this field and returns its normalised form.
+    public func check(_ value: JSONValue) throws(FieldProblem) -> JSONValue {
+        if value.isNull {
+            if required { throw FieldProblem("is required and cannot be null") }
+            if !nullable { throw FieldProblem("cannot be null") }
+            return .null
+        }
+        switch type {
+        case .uuid:
+            guard let s = value.stringValue, let id = UUID(uuidString: s) else {
+                throw FieldProblem("must be a UUID")
+            }
+            return .string(id.lowercased)
+        case .text:
+            guard var s = value.stringValue else { throw FieldProblem("must be a string, not \(value.typeName)") }
+            if let normalization { s = try Field.normalize(s, normalization) }
+            if let vocabulary, !vocabulary.contains(s) {
+                throw FieldProblem("must be one of \(vocabulary.joined(separator: ", ")); got '\(s)'")
+            }
+            if required && s.trimmingCharacters(in: .whitespaces).isEmpty { throw FieldProblem("cannot be empty") }
+            return .string(s)
+        case .integer:
+            guard let i = value.intValue else { throw FieldProblem("must be an integer, not \(value.typeName)") }
+            if let range, !range.contains(Double(i)) {
+                throw FieldProblem("must be between \(Int64(range.lowerBound)) and \(Int64(range.upperBound))")
+            }
+            return .int(i)
+        case .decimal:
+            guard let d = value.doubleValue, d.isFinite else { throw FieldProblem("must be a number, not \(value.typeName)") }
+            if let range, !range.contains(d) {
+                throw FieldProblem("must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return .double(d)
+        case .boolean:
+            guard let b = value.boolValue else { throw FieldProblem("must be true or false, not \(value.typeName)") }
+            return .bool(b)
+        case .timestamp:
+            guard let s = value.stringValue, let date = Timestamp.parse(s) else {
+                throw FieldProblem("must be an ISO 8601 timestamp such as 2026-11-23T09:30:00Z")
+            }
+            return .string(Timestamp.format(date))
+        case .date:
+            guard let s = value.stringValue, s.utf8.count == 10, let date = Timestamp.parse(s) else {
+                throw FieldProblem("must be a date such as 2026-11-23")
+            }
+            return .string(Timestamp.formatDate(date))
+        case .jsonObject:
+            guard case .object = value else { throw FieldProblem("must be a JSON object, not \(value.typeName)") }
+            return value
+        case .jsonArray:
+            guard case .array = value else { throw FieldProblem("must be a JSON array, not \(value.typeName)") }
+            return value
+        }
+    }
+
+    /// Parses a query-string value for a filter on this field.
+    public func parseFilter(_ text: String) throws(FieldProblem) -> JSONValue {
+        switch type {
+        case .integer:
+            guard let i = Int64(text) else { throw FieldProblem("must be an integer") }
+            return .int(i)
+        case .decimal:
+            guard let d = Double(text) else { throw FieldProblem("must be a number") }
+            return .double(d)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1", "yes": return .bool(true)
+            case "false", "0", "no": return .bool(false)
+            default: throw FieldProblem("must be true or false")
+            }
+        case .jsonObject, .jsonArray:
+            throw FieldProblem("cannot be used as a filter")
+        default:
+            return try check(.string(text))
+        }
+    }
+
+    public static func normalize(_ raw: String, _ kind: Normalization) throws(FieldProblem) -> String {
+        let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch kind {
+        case .email:
+            let e = s.lowercased()
+            let parts = e.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+                !parts[1].hasSuffix("."), !e.contains(where: { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
+            else { throw FieldProblem("must be an email address such as name@example.com; got '\(raw)'") }
+            return e
+        case .domain:
+            var d = s.lowercased()
+            if let r = d.range(of: "://") { d = String(d[r.upperBound...]) }
+            if let at = d.lastIndex(of: "@") { d = String(d[d.index(after: at)...]) }
+            if let slash = d.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { d = String(d[..<slash]) }
+            if let colon = d.firstIndex(of: ":") { d = String(d[..<colon]) }
+            if d.hasPrefix("www.") { d.removeFirst(4) }
+            while d.hasSuffix(".") { d.removeLast() }
+            let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+            guard d.contains("."), !d.hasPrefix("."), !d.contains(".."), d.allSatisfy({ allowed.contains($0) || !$0.isASCII })
+            else { throw FieldProblem("must be a domain such as example.com; got '\(raw)'") }
+            return d
+        case .url:
+            guard !s.isEmpty, !s.contains(where: \.isWhitespace) else { throw FieldProblem("must be a URL; got '\(raw)'") }
+            if s.lowercased().contains("linkedin.com/") {
+                var u = s.lowercased()
+                if let cut = u.firstIndex(where: { $0 == "?" || $0 == "#" }) { u = String(u[..<cut]) }
+                while u.hasSuffix("/") { u.removeLast() }
+                if u.hasPrefix("http://") { u = "https://" + u.dropFirst(7) }
+                if !u.hasPrefix("https://") { u = "https://" + u }
+                u = u.replacingOccurrences(of: "://linkedin.com/", with: "://www.linkedin.com/")
+                return u
+            }
+            return s
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import TouchbaseDomain
+
+/// What differs between the engines, in one place: how values are bound, how columns are read,
+/// the "now" expression and full-text search. Everything else is shared SQL.
+public struct Dialect: Sendable {
+    public let engine: Engine
+
+    /// The SQL expression for the current time, in the form the engine stores.
+    public var now: String {
+        switch engine {
+        case .sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+        case .postgres: "now()"
+        }
+    }
+
+    /// The select list for an entity: every field, cast where the engine's type has no direct Swift reading.
+    public func selectList(_ entity: Entity, alias: String? = nil) -> String {
+        let prefix = alias.map { "\($0)." } ?? ""
+        return entity.fields.map { field in
+            let col = "\(prefix)\"\(field.name)\""
+            switch (engine, field.type) {
+            case (.postgres, .jsonObject), (.postgres, .jsonArray): return "\(col)::text AS \"\(field.name)\""
+            case (.postgres, .decimal): return "\(col)::float8 AS \"\(field.name)\""
+            case (.postgres, .date): return "\(col)::text AS \"\(field.name)\""
+            default: return col
+            }
+        }.joined(separator: ", ")
+    }
+
+    /// A bound value for a field, as an SQL expression of the column's type.
+    public func bind(_ value: JSONValue, as type: FieldType) -> any SQLExpression {
+        if value.isNull { return SQLLiteral.null }
+        switch (engine, type) {
+        case (.postgres, .uuid):
+            if let s = value.stringValue, let id = UUID(uuidString: s) { return SQLBind(id) }
+            return SQLBind(value.stringValue ?? "")
+        case (.postgres, .timestamp):
+            if let s = value.stringValue, let date = Timestamp.parse(s) { return SQLBind(date) }
+            return SQLBind(value.stringValue ?? "")
+        case (.postgres, .date):
+            return SQLQueryString("CAST(\(bind: value.stringValue ?? "") AS date)")
+        case (.postgres, .jsonObject), (.postgres, .jsonArray):
+            return SQLQueryString("CAST(\(bind: value.serialized) AS jsonb)")
+        case (.sqlite, .jsonObject), (.sqlite, .jsonArray):
+            return SQLBind(value.serialized)
+        case (_, .boolean):
+            return SQLBind(value.boolValue ?? false)
+        case (_, .integer):
+            return SQLBind(value.intValue ?? 0)
+        case (_, .decimal):
+            return SQLBind(value.doubleValue ?? 0)
+        default:
+            return SQLBind(value.stringValue ?? value.serialized)
+        }
+    }
+
+    /// A bound UUID.
+    public func bind(_ id: UUID) -> any SQLExpression { bind(.string(id.lowercased), as: .uuid) }
+
+    /// Reads one column of a row as the JSON value of a field.
+    public func decode(_ row: any SQLRow, _ column: String, as type: FieldType) throws -> JSONValue {
+        if try row.decodeNil(column: column) { return .null }
+        switch (engine, type) {
+        case (.postgres, .uuid): return .string(try row.decode(column: column, as: UUID.self).lowercased)
+        case (.postgres, .timestamp): return .string(Timestamp.format(try row.decode(column: column, as: Date.self)))
+        case (.sqlite, .timestamp):
+            let text = try row.decode(column: column, as: String.self)
+            if let date = Timestamp.parse(text) { return .string(Timestamp.format(date)) }
+            return .string(text)
+        case (_, .jsonObject), (_, .jsonArray):
+            let text = try row.decode(column: column, as: String.self)
+            return (try? JSONValue.parse(text)) ?? .string(text)
+        case (_, .integer): return .int(try row.decode(column: column, as: Int64.self))
+        case (_, .decimal): return .double(try row.decode(column: column, as: Double.self))
+        case (_, .boolean): return .bool(try row.decode(column: column, as: Bool.self))
+        default: return .string(try row.decode(column: column, as: String.self))
+        }
+    }
+
+    /// Reads a row into a record of `entity`.
+    public func record(_ row: any SQLRow, _ entity: Entity) throws -> Record {
+        var values: [String: JSONValue] = [:]
+        values.reserveCapacity(entity.fields.count)
+        for field in entity.fields { values[field.name] = try decode(row, field.name, as: field.type) }
+        return Record(entity: entity, values: values)
+    }
+
+    /// A full-text condition on an entity's search fields, for a user's query text.
+    /// Each word matches as a prefix; all words must match. Nil when the query has no word.
+    public func searchCondition(_ entity: Entity, query: String, alias: String) -> (any SQLExpression)? {
+        let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "." && $0 != "@" && $0 != "-" })
+            .map(String.init).filter { !$0.isEmpty }
+        guard !words.isEmpty else { return nil }
+        switch engine {
+        case .postgres:
+            // Built-in full-text search on the generated `search_vector` column (GIN-indexed); no extension needed.
+            let tsquery = words.map { w in
+                "'" + w.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\\", with: "") + "':*"
+            }.joined(separator: " & ")
+            return SQLQueryString("\(ident: alias).search_vector @@ to_tsquery('simple', \(bind: tsquery))")
+        case .sqlite:
+            // FTS5 external-content table `<table>_fts`, kept in step by triggers.
+            let match = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " ")
+            return SQLQueryString(
+                "\(ident: alias).rowid IN (SELECT rowid FROM \(ident: entity.table + "_fts") WHERE \(ident: entity.table + "_fts") MATCH \(bind: match))"
+            )
+        }
+    }
+}
+
+/// A row of one entity, as JSON values keyed by column name.
+public struct Record: Sendable, Hashable {
+    public let entity: Entity
+    public var values: [String: JSONValue]
+
+    public init(entity: Entity, values: [String: JSONValue]) {
+        self.entity = entity
+        self.values = values
+    }
+
+    public subscript(_ field: String) -> JSONValue { values[field] ?? .null }
+
+    public var id: UUID { UUID(uuidString: self["id"].stringValue ?? "")! }
+
+    public func string(_ field: String) -> String? { self[field].stringValue }
+    public func int(_ field: String) -> Int { Int(self[field].intValue ?? 0) }
+    public func bool(_ field: String) -> Bool { self[field].boolValue ?? false }
+    public func double(_ field: String) -> Double? { self[field].doubleValue }
+    public func uuid(_ field: String) -> UUID? { self[field].stringValue.flatMap(UUID.init(uuidString:)) }
+
+    /// The record as a JSON object, fields in their described order.
+    public var json: JSONValue { .object(values) }
+
+    /// Compact JSON with the fields in the entity's order.
+    public func write(to out: inout String) {
+        out += "{"
+        var first = true
+        for field in entity.fields {
+            if !first { out += "," }
+            first = false
+            JSONValue.writeString(field.name, to: &out)
+            out += ":"
+            (values[field.name] ?? .null).write(to: &out)
+        }
+        out += "}"
+    }
+}
+
+/// Turns driver errors into the domain's errors, the same way on both engines:
+/// unique violations become conflicts naming the field, check and foreign-key violations become validation errors.
+public enum StoreErrors {
+    public static func translate(_ error: any Error) -> any Error {
+        if error is DomainError { return error }
+        if let e = error as? SQLiteError {
+            let m = e.message
+            switch e.reason {
+            case .constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed, .constraintCheckFailed,
+                .constraintForeignKeyFailed, .constraintNotNullFailed, .constraintTriggerFailed:
+                if m.contains("UNIQUE constraint failed") || m.contains("PRIMARY KEY") {
+                    return conflict(uniqueTarget: m)
+                }
+                if m.contains("FOREIGN KEY") {
+                    return DomainError.invalid("reference", "refers to a record that does not exist")
+                }
+                if m.contains("CHECK constraint failed") {
+                    return DomainError.invalid(checkField(m), "breaks the rule \(m.replacingOccurrences(of: "CHECK constraint failed: ", with: ""))")
+                }
+                if m.contains("NOT NULL constraint failed") {
+                    return DomainError.invalid(m.split(separator: ".").last.map(String.init) ?? "field", "is required")
+                }
+                return DomainError.refused(m)
+            default:
+                return error
+            }
+        }
+        if let e = error as? PSQLError, let state = e.serverInfo?[.sqlState] {
+            let constraint = e.serverInfo?[.constraintName] ?? ""
+            let message = e.serverInfo?[.message] ?? "constraint violated"
+            switch state {
+            case "23505": return conflict(uniqueTarget: constraint)
+            case "23503": return DomainError.invalid("reference", "refers to a record that does not exist")
+            case "23514": return DomainError.invalid(checkField(constraint), "breaks the rule \(constraint)")
+            case "23502":
+                return DomainError.invalid(e.serverInfo?[.columnName] ?? "field", "is required")
+            case "22P02", "22007", "22008", "22003": return DomainError.badRequest(message)
+            case "P0001": return DomainError.refused(message)
+            default: return error
+            }
+        }
+        return error
+    }
+
+    /// Unique indexes are named `ux_<table>__<field>`; SQLite names the columns instead.
+    static func conflict(uniqueTarget: String) -> DomainError {
+        var field: String?
+        if let r = uniqueTarget.range(of: "__") {
+            field = String(uniqueTarget[r.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+        } else if let r = uniqueTarget.range(of: "failed: ") {
+            let cols = uniqueTarget[r.upperBound...].split(separator: ",").map {
+                $0.split(separator: ".").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            }
+            field = cols.joined(separator: ",")
+        }
+        switch field {
+        case "pair", "contact_id_1,contact_id_2":
+            return .conflict(field: "contact_id_2", detail: "These two contacts already have a relationship (in one direction or the other).")
+        case let f?:
+            return .conflict(field: f, detail: "Another record already has this \(f).")
+        case nil:
+            return .conflict(field: nil, detail: "A record with these values already exists.")
+        }
+    }
+
+    /// Check constraints are named `ck_<table>__<field>`.
+    static func checkField(_ text: String) -> String {
+        if let r = text.range(of: "__") {
+            return String(text[r.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
+        }
+        return "field"
+    }
+}

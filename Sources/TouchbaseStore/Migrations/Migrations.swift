@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import SQLKit
+import TouchbaseDomain
+
+/// One schema change, as SQL statements per engine.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sqlite: [String]
+    public let postgres: [String]
+
+    func statements(for engine: Engine) -> [String] {
+        engine == .sqlite ? sqlite : postgres
+    }
+}
+
+/// The ordered list of migrations. Append only: a migration that has shipped is never edited.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "core_model", sqlite: sqlite0001, postgres: postgres0001),
+        Migration(version: 2, name: "api_tokens", sqlite: sqlite0002, postgres: postgres0002),
+    ]
+
+    static let sqlite0002: [String] = [
+        """
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
+            token_hash TEXT NOT NULL,
+            token_prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            last_used_at TEXT,
+            revoked_at TEXT
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
+        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
+    ]
+
+    static let postgres0002: [String] = [
+        """
+        CREATE TABLE api_tokens (
+            id uuid PRIMARY KEY,
+            name text NOT NULL,
+            role text NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
+            token_hash text NOT NULL,
+            token_prefix text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            last_used_at timestamptz,
+            revoked_at timestamptz
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
+        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
+    ]
+}
+
+/// Applies pending migrations, each in its own transaction, recording them in `schema_migrations`.
+/// Safe to run from several processes at once: PostgreSQL serialises on an advisory lock, SQLite on its write lock.
+public struct Migrator: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Versions already applied.
+    public func appliedVersions() async throws -> [Int] {
+        try await database.withConnection { sql in
+            try await Self.ensureTable(sql, engine: database.engine)
+            return try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+        }
+    }
+
+    /// Applies every pending migration and returns the ones applied now.
+    @discardableResult
+    public func migrate() async throws -> [Migration] {
+        let engine = database.engine
+        var applied: [Migration] = []
+        for migration in Migrations.all {
+            let ran = try await database.transaction { sql -> Bool in
+                if engine == .postgres {
+                    try await sql.raw("SELECT pg_advisory_xact_lock(7423011)").run()
+                }
+                try await Self.ensureTable(sql, engine: engine)
+                let done = try await sql.raw(
+                    "SELECT count(*) AS n FROM schema_migrations WHERE version = \(bind: migration.version)"
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+                if done > 0 { return false }
+                for statement in migration.statements(for: engine) {
+                    try await sql.raw("\(unsafeRaw: statement)").run()
+                }
+                try await sql.raw(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))"
+                ).run()
+                return true
+            }
+            if ran {
+                database.logger.info("applied migration \(migration.version) \(migration.name)")
+                applied.append(migration)
+            }
+        }
+        return applied
+    }
+
+    static func ensureTable(_ sql: any SQLDatabase, engine: Engine) async throws {
+        let ts = engine == .sqlite ? "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))" : "timestamptz NOT NULL DEFAULT now()"
+        try await sql.raw(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at \(unsafeRaw: ts))"
+        ).run()
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import SQLKit
+import TouchbaseDomain
+
+/// A page of a list: the records and the cursor of the next page, if there is one.
+public struct Page: Sendable {
+    public let records: [Record]
+    public let nextCursor: String?
+}
+
+/// What a list asks for: equality filters on fields, an optional full-text query, a page size and a cursor.
+public struct ListQuery: Sendable {
+    public var filters: [String: JSONValue]
+    public var search: String?
+    public var limit: Int
+    public var cursor: UUID?
+
+    public static let defaultLimit = 50
+    public static let maxLimit = 500
+
+    public init(filters: [String: JSONValue] = [:], search: String? = nil, limit: Int = defaultLimit, cursor: UUID? = nil) {
+        self.filters = filters
+        self.search = search
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// Create, read, update, delete and list for any described entity. The per-entity repositories and the
+/// API's resources are all built on this one piece; no table has hand-written CRUD.
+public struct RecordStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    var dialect: Dialect { database.dialect }
+
+    func selectList(_ entity: Entity) -> String {
+        database.selectLists[entity.table] ?? dialect.selectList(entity)
+    }
+
+    // MARK: create
+
+    /// Validates `input` and inserts it; returns the stored row with the database's defaults and triggers applied.
+    public func create(_ entity: Entity, _ input: [String: JSONValue]) async throws -> Record {
+        let values = try entity.validate(input, mode: .create)
+        return try await database.transaction { sql in
+            try await insert(entity, values, on: sql)
+        }
+    }
+
+    /// Inserts already-validated values on a connection (inside the caller's transaction).
+    public func insert(_ entity: Entity, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws -> Record {
+        try await checkReferences(entity, values, on: sql)
+        var values = values
+        let id = values["id"]?.stringValue ?? UUIDv7.make().lowercased
+        values["id"] = .string(id)
+        let fields = entity.fields.filter { values[$0.name] != nil }
+        do {
+            try await sql.insert(into: entity.table)
+                .columns(fields.map(\.name))
+                .values(fields.map { dialect.bind(values[$0.name]!, as: $0.type) })
+                .run()
+        } catch {
+            throw StoreErrors.translate(error)
+        }
+        guard let record = try await fetch(entity, UUID(uuidString: id)!, on: sql) else {
+            throw DomainError.notFound(entity: entity.singular, id: id)
+        }
+        return record
+    }
+
+    /// A 422 naming the field when a referenced row does not exist (clearer than the engine's foreign-key error).
+    func checkReferences(_ entity: Entity, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws {
+        var issues: [FieldIssue] = []
+        for field in entity.fields {
+            guard let target = field.references, let value = values[field.name], let text = value.stringValue,
+                let id = UUID(uuidString: text)
+            else { continue }
+            let found = try await sql.raw("SELECT 1 AS one FROM \(ident: target) WHERE id = \(dialect.bind(id))").first()
+            if found == nil {
+                let singular = Entities.named(target)?.singular ?? target
+                issues.append(FieldIssue(field: field.name, message: "no \(singular) with id \(text)"))
+            }
+        }
+        if !issues.isEmpty { throw DomainError.validation(issues) }
+    }
+
+    // MARK: read
+
+    public func get(_ entity: Entity, _ id: UUID) async throws -> Record {
+        try await database.withConnection { sql in
+            guard let record = try await fetch(entity, id, on: sql) else {
+                throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
+            }
+            return record
+        }
+    }
+
+    public func fetch(_ entity: Entity, _ id: UUID, on sql: any SQLDatabase) async throws -> Record? {
+        let query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) WHERE id = \(dialect.bind(id))")
+        return try await sql.raw(query).first().map { try dialect.record($0, entity) }
+    }
+
+    /// Records matching every `field = value` condition, in `order` (default: id, which is creation order).
+    public func select(
+        _ entity: Entity, where conditions: [(String, JSONValue)] = [], order: String? = nil, limit: Int? = nil,
+        on sql: (any SQLDatabase)? = nil
+    ) async throws -> [Record] {
+        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t")
+        var first = true
+        for (name, value) in conditions {
+            guard let field = entity.field(name) else { continue }
+            query += first ? " WHERE " : " AND "
+            first = false
+            if value.isNull {
+                query += "t.\(ident: name) IS NULL"
+            } else if field.normalization == .email || field.normalization == .domain {
+                query += "lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
+            } else {
+                query += "t.\(ident: name) = \(dialect.bind(value, as: field.type))"
+            }
+        }
+        query += SQLQueryString(" ORDER BY \(unsafeRaw: order ?? "t.id")")
+        if let limit { query += " LIMIT \(literal: limit)" }
+        let finalQuery = query
+        let run: @Sendable (any SQLDatabase) async throws -> [Record] = { sql in
+            try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) }
+        }
+        if let sql { return try await run(sql) }
+        return try await database.withConnection(run)
+    }
+
+    /// One page of a list: filters, optional full-text search, ordered by id (creation order), cursor after an id.
+    public func list(_ entity: Entity, _ q: ListQuery) async throws -> Page {
+        let limit = min(max(q.limit, 1), ListQuery.maxLimit)
+        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE 1 = 1")
+        for (name, value) in q.filters.sorted(by: { $0.key < $1.key }) {
+            guard let field = entity.field(name) else { continue }
+            if value.isNull {
+                query += " AND t.\(ident: name) IS NULL"
+            } else if field.normalization == .email || field.normalization == .domain {
+                query += " AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
+            } else {
+                query += " AND t.\(ident: name) = \(dialect.bind(value, as: field.type))"
+            }
+        }
+        if let text = q.search, !entity.searchFields.isEmpty,
+            let condition = dialect.searchCondition(entity, query: text, alias: "t")
+        {
+            query += " AND \(condition)"
+        }
+        if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
+        query += " ORDER BY t.id LIMIT \(literal: limit + 1)"
+        let finalQuery = query
+        let rows = try await database.withConnection { sql in
+            try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) }
+        }
+        let page = Array(rows.prefix(limit))
+        return Page(records: page, nextCursor: rows.count > limit ? page.last?.string("id") : nil)
+    }
+
+    // MARK: update and delete
+
+    /// Validates `patch` and applies it; returns the stored row after the database's triggers.
+    public func update(_ entity: Entity, _ id: UUID, _ patch: [String: JSONValue]) async throws -> Record {
+        let values = try entity.validate(patch, mode: .update)
+        return try await database.transaction { sql in
+            try await apply(entity, id, values, on: sql)
+        }
+    }
+
+    /// Applies validated values to one row on a connection (inside the caller's transaction).
+    public func apply(_ entity: Entity, _ id: UUID, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws -> Record {
+        try await checkReferences(entity, values, on: sql)
+        if !values.isEmpty {
+            var builder = sql.update(entity.table)
+            for field in entity.fields where values[field.name] != nil {
+                builder = builder.set(SQLIdentifier(field.name), to: dialect.bind(values[field.name]!, as: field.type))
+            }
+            let updated: [any SQLRow]
+            do {
+                updated = try await builder.where(SQLIdentifier("id"), .equal, dialect.bind(id)).returning("id").all()
+            } catch {
+                throw StoreErrors.translate(error)
+            }
+            if updated.isEmpty { throw DomainError.notFound(entity: entity.singular, id: id.lowercased) }
+        }
+        guard let record = try await fetch(entity, id, on: sql) else {
+            throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
+        }
+        return record
+    }
+
+    public func delete(_ entity: Entity, _ id: UUID) async throws {
+        try await database.transaction { sql in
+            let deleted: [any SQLRow]
+            do {
+                deleted = try await sql.delete(from: entity.table).where(SQLIdentifier("id"), .equal, dialect.bind(id))
+                    .returning("id").all()
+            } catch {
+                throw StoreErrors.translate(error)
+            }
+            if deleted.isEmpty { throw DomainError.notFound(entity: entity.singular, id: id.lowercased) }
+        }
+    }
+}
