@@ -84,6 +84,7 @@ public enum Entities {
     public static let relationships = Entity(
         table: "relationships", singular: "relationship", schemaName: "Relationship",
         summary: "How two contacts relate. One row per unordered pair: no self, no reverse duplicate.",
+        distinctPairs: [("contact_id_1", "contact_id_2")],
         fields: [
             id,
             Field("contact_id_1", .uuid, required: true, references: "contacts", "First contact of the pair."),

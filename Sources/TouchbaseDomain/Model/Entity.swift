@@ -88,15 +88,24 @@ public struct Entity: Sendable, Hashable {
     /// Fields covered by full-text search (`?q=`), if the entity is searchable.
     public let searchFields: [String]
     public let summary: String
+    /// Pairs of fields that must differ (a relationship cannot join a contact to itself).
+    public let distinctPairs: [(String, String)]
 
-    public init(table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [], fields: [Field]) {
+    public init(
+        table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [],
+        distinctPairs: [(String, String)] = [], fields: [Field]
+    ) {
         self.table = table
         self.singular = singular
         self.schemaName = schemaName
         self.summary = summary
         self.searchFields = searchFields
+        self.distinctPairs = distinctPairs
         self.fields = fields
     }
+
+    public static func == (a: Entity, b: Entity) -> Bool { a.table == b.table }
+    public func hash(into hasher: inout Hasher) { hasher.combine(table) }
 
     /// The URL path segment: the table name with hyphens (`audit_log` → `audit-log`).
     public var path: String { table.replacingOccurrences(of: "_", with: "-") }
@@ -137,6 +146,11 @@ public struct Entity: Sendable, Hashable {
                 if output[field.name] == nil && !issues.contains(where: { $0.field == field.name }) {
                     issues.append(FieldIssue(field: field.name, message: "is required"))
                 }
+            }
+        }
+        for (a, b) in distinctPairs {
+            if let x = output[a], !x.isNull, x == output[b] {
+                issues.append(FieldIssue(field: b, message: "must differ from \(a)"))
             }
         }
         if !issues.isEmpty { throw DomainError.validation(issues.sorted { $0.field < $1.field }) }

@@ -128,13 +128,7 @@ public struct RelationshipRepository: Sendable {
     }
 
     public func create(_ input: [String: JSONValue]) async throws -> Record {
-        let values = try Entities.relationships.validate(input, mode: .create)
-        if let a = values["contact_id_1"], a == values["contact_id_2"] {
-            throw DomainError.invalid("contact_id_2", "must differ from contact_id_1: a contact cannot relate to itself")
-        }
-        return try await store.database.transaction { sql in
-            try await store.insert(Entities.relationships, values, on: sql)
-        }
+        try await store.create(Entities.relationships, input)
     }
 
     /// The relationship between two contacts, in either direction.

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import TouchbaseDomain
+import TouchbaseStore
+
+/// The five CRUD endpoints of every described entity, derived from its description.
+enum Resources {
+    static let reservedQuery: Set<String> = ["limit", "cursor", "q"]
+
+    static func endpoints(_ entity: Entity, store: RecordStore) -> [Endpoint] {
+        let base = "/api/v1/\(entity.path)"
+        let name = entity.schemaName
+        let tag = entity.table
+        let idParam = Parameter.path("id", "The \(entity.singular)'s id.")
+        var listParams: [Parameter] = [
+            .query("limit", ["type": "integer", "minimum": 1, "maximum": .int(Int64(ListQuery.maxLimit)), "default": .int(Int64(ListQuery.defaultLimit))], "Page size."),
+            .query("cursor", ["type": "string"], "The next_cursor of the previous page."),
+        ]
+        if !entity.searchFields.isEmpty {
+            listParams.append(.query("q", ["type": "string"], "Full-text search over \(entity.searchFields.joined(separator: ", ")); each word matches as a prefix."))
+        }
+        for field in entity.fields where !field.type.isJSON {
+            listParams.append(.query(field.name, OpenAPI.fieldSchema(field, forFilter: true), "Only \(entity.table) whose \(field.name) equals this."))
+        }
+        return [
+            Endpoint(
+                .get, base, "list\(name)s", "List \(entity.table)", tag: tag, access: .read, parameters: listParams,
+                response: OpenAPI.ref("\(name)Page"), problems: [400, 422]
+            ) { request, _ in
+                let page = try await store.list(entity, try listQuery(entity, request))
+                return HTTP.page(page.records, nextCursor: page.nextCursor)
+            },
+            Endpoint(
+                .post, base, "create\(name)", "Create a \(entity.singular)", tag: tag, access: .write,
+                request: OpenAPI.ref("\(name)Create"), status: 201, response: OpenAPI.ref(name), problems: [400, 409, 422]
+            ) { request, context in
+                let record = try await store.create(entity, try await HTTP.object(request, context: context))
+                var response = HTTP.record(record, status: .created)
+                response.headers[.location] = "\(base)/\(record.id.lowercased)"
+                return response
+            },
+            Endpoint(
+                .get, "\(base)/{id}", "get\(name)", "Get a \(entity.singular)", tag: tag, access: .read, parameters: [idParam],
+                response: OpenAPI.ref(name), problems: [404]
+            ) { _, context in
+                HTTP.record(try await store.get(entity, try HTTP.id(context, entity: entity.singular)))
+            },
+            Endpoint(
+                .patch, "\(base)/{id}", "update\(name)", "Change fields of a \(entity.singular)", tag: tag, access: .write,
+                parameters: [idParam], request: OpenAPI.ref("\(name)Update"), response: OpenAPI.ref(name),
+                problems: [400, 404, 409, 422]
+            ) { request, context in
+                let id = try HTTP.id(context, entity: entity.singular)
+                let patch = try await HTTP.object(request, context: context)
+                return HTTP.record(try await store.update(entity, id, patch))
+            },
+            Endpoint(
+                .delete, "\(base)/{id}", "delete\(name)", "Delete a \(entity.singular) (and what depends on it)", tag: tag,
+                access: .delete, parameters: [idParam], status: 204, problems: [404]
+            ) { _, context in
+                try await store.delete(entity, try HTTP.id(context, entity: entity.singular))
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    /// Reads `limit`, `cursor`, `q` and field filters; an unknown filter is a 400, a bad value a 422.
+    static func listQuery(_ entity: Entity, _ request: Request) throws -> ListQuery {
+        var query = ListQuery(limit: try HTTP.limit(request))
+        if let cursor = HTTP.query(request, "cursor") {
+            guard let id = UUID(uuidString: cursor) else { throw DomainError.badRequest("The cursor '\(cursor)' is not one this API gave out.") }
+            query.cursor = id
+        }
+        query.search = HTTP.query(request, "q")
+        var issues: [FieldIssue] = []
+        for (key, value) in request.uri.queryParameters {
+            let name = String(key)
+            if reservedQuery.contains(name) { continue }
+            guard let field = entity.field(name), !field.type.isJSON else {
+                throw DomainError.badRequest("Unknown filter '\(name)': filter on a field of \(entity.singular).")
+            }
+            do {
+                query.filters[name] = try field.parseFilter(String(value))
+            } catch {
+                issues.append(FieldIssue(field: name, message: error.message))
+            }
+        }
+        if !issues.isEmpty { throw DomainError.validation(issues) }
+        return query
+    }
+}

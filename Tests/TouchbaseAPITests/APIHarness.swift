@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SQLKit
+import Testing
+import TouchbaseAPI
+import TouchbaseDomain
+import TouchbaseStore
+import TouchbaseTestSupport
+
+/// One answer of the API as a test sees it.
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: JSONValue { (try? JSONValue.parse(text)) ?? .null }
+    subscript(_ key: String) -> JSONValue { json[key] ?? .null }
+    var id: String { self["id"].stringValue ?? "" }
+    var contentType: String { headers[.contentType] ?? "" }
+}
+
+/// A running app on a fresh database, with a token of each role.
+struct APIHarness: Sendable {
+    let client: any TestClientProtocol
+    let database: Database
+    let tokens: [Role: String]
+
+    static func run(_ engine: TestEngine, _ body: @Sendable (APIHarness) async throws -> Void) async throws {
+        try await engine.withDatabase { db in
+            var tokens: [Role: String] = [:]
+            for role in Role.allCases {
+                tokens[role] = try await TokenStore(database: db).create(name: "test-\(role.rawValue)", role: role).secret
+            }
+            let app = Application(router: buildRouter(database: db), logger: Logger(label: "test"))
+            let finalTokens = tokens
+            try await app.test(.router) { client in
+                try await body(APIHarness(client: client, database: db, tokens: finalTokens))
+            }
+        }
+    }
+
+    /// Sends a request; `as: nil` sends no token, `raw` sends a body that is not built from JSON.
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, as role: Role? = .admin, raw: String? = nil)
+        async throws -> Reply
+    {
+        var headers: HTTPFields = [:]
+        if let role, let token = tokens[role] { headers[.authorization] = "Bearer \(token)" }
+        var buffer: ByteBuffer?
+        if let raw { buffer = ByteBuffer(string: raw) } else if let body { buffer = ByteBuffer(string: body.serialized) }
+        if buffer != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
+            Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    func get(_ path: String, as role: Role? = .admin) async throws -> Reply { try await call(.get, path, as: role) }
+
+    func post(_ path: String, _ body: JSONValue, as role: Role? = .admin) async throws -> Reply {
+        try await call(.post, path, body, as: role)
+    }
+
+    func patch(_ path: String, _ body: JSONValue, as role: Role? = .admin) async throws -> Reply {
+        try await call(.patch, path, body, as: role)
+    }
+
+    func sql(_ text: String) async throws {
+        try await database.withConnection { conn in try await conn.raw(SQLQueryString(text)).run() }
+    }
+}
