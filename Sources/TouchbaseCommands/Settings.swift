@@ -1,0 +1,86 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Logging
+import TouchbaseDomain
+import TouchbaseStore
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Database: a file path or sqlite://PATH (SQLite), or postgres://USER:PASS@HOST:PORT/DB. Env: TOUCHBASE_DATABASE_URL. Default: ./touchbase.sqlite",
+            valueName: "url"))
+    public var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical. Env: TOUCHBASE_LOG_LEVEL. Default: info", valueName: "level"))
+    public var logLevel: String?
+
+    public init() {}
+}
+
+/// Settings read once: flags first, then environment variables (`TOUCHBASE_*`), then defaults.
+/// Secrets (the database URL may hold a password) are marked so and never logged.
+public struct Settings: Sendable {
+    public var databaseURL: String
+    public var logLevel: Logger.Level
+    public var host: String
+    public var port: Int
+
+    /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`
+    /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`).
+    public static func read(
+        database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Settings {
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let database { flags[AbsoluteConfigKey(["touchbase", "database", "url"])] = ConfigValue(.string(database), isSecret: true) }
+        if let logLevel { flags[AbsoluteConfigKey(["touchbase", "log", "level"])] = ConfigValue(.string(logLevel), isSecret: false) }
+        if let host { flags[AbsoluteConfigKey(["touchbase", "host"])] = ConfigValue(.string(host), isSecret: false) }
+        if let port { flags[AbsoluteConfigKey(["touchbase", "port"])] = ConfigValue(.int(port), isSecret: false) }
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: flags),
+            EnvironmentVariablesProvider(
+                environmentVariables: environment, secretsSpecifier: .specific(["TOUCHBASE_DATABASE_URL"])),
+        ]).scoped(to: "touchbase")
+        let levelText = reader.string(forKey: "log.level", default: "info")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("Unknown log level '\(levelText)': use trace, debug, info, notice, warning, error or critical.")
+        }
+        let port = reader.int(forKey: "port", default: 8080)
+        guard (1...65535).contains(port) else { throw ValidationError("The port must be from 1 to 65535; got \(port).") }
+        return Settings(
+            databaseURL: reader.string(forKey: "database.url", default: DatabaseLocation.defaultPath), logLevel: level,
+            host: reader.string(forKey: "host", default: "127.0.0.1"), port: port)
+    }
+
+    public var location: DatabaseLocation { DatabaseLocation(databaseURL) }
+}
+
+enum Runtime {
+    /// Logs go to standard error so that standard output carries only results.
+    static func logger(_ settings: Settings) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        var logger = Logger(label: "touchbase")
+        logger.logLevel = settings.logLevel
+        return logger
+    }
+
+    /// Opens the database, runs `body`, and always closes it.
+    static func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: (Database) async throws -> T) async throws -> T {
+        let database = try Database(location: settings.location, logger: logger, maxConnections: 8)
+        do {
+            let result = try await body(database)
+            await database.shutdown()
+            return result
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}

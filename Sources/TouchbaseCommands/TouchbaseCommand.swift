@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TouchbaseAPI
+import TouchbaseDomain
+import TouchbaseStore
+
+/// The `touchbase` command.
+public struct TouchbaseCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "touchbase",
+        abstract: "Touchbase: the outreach and account-based-marketing command center.",
+        discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
+        version: "0.1.0",
+        subcommands: [Serve.self, Migrate.self, TokenCommand.self])
+
+    public init() {}
+}
+
+/// `touchbase serve`
+public struct Serve: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Migrate the database, then serve the HTTP API.",
+        discussion: "Stops gracefully on SIGINT or SIGTERM. /health and /openapi.json need no token; /api/v1 needs 'Authorization: Bearer <token>'.")
+
+    @OptionGroup public var global: GlobalOptions
+    @Option(help: ArgumentHelp("Address to listen on. Env: TOUCHBASE_HOST. Default: 127.0.0.1", valueName: "host"))
+    public var host: String?
+    @Option(help: ArgumentHelp("Port to listen on. Env: TOUCHBASE_PORT. Default: 8080", valueName: "port"))
+    public var port: Int?
+
+    public init() {}
+
+    public func run() async throws {
+        let settings = try Settings.read(database: global.database, logLevel: global.logLevel, host: host, port: port)
+        let logger = Runtime.logger(settings)
+        try await Runtime.withDatabase(settings, logger: logger) { database in
+            let applied = try await Migrator(database: database).migrate()
+            logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
+            let app = buildApplication(
+                database: database, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger)
+            try await app.runService()
+        }
+    }
+}
+
+/// `touchbase migrate`
+public struct Migrate: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Apply pending database migrations (safe to run again).")
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let logger = Runtime.logger(settings)
+        try await Runtime.withDatabase(settings, logger: logger) { database in
+            let applied = try await Migrator(database: database).migrate()
+            if applied.isEmpty {
+                print("Database \(settings.location) is up to date (version \(Migrations.all.last?.version ?? 0)).")
+            } else {
+                for m in applied { print("Applied \(m.version) \(m.name)") }
+                print("Database \(settings.location) is at version \(Migrations.all.last?.version ?? 0).")
+            }
+        }
+    }
+}
+
+/// `touchbase token …`
+public struct TokenCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create, list and revoke API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    public init() {}
+
+    /// `touchbase token create --name N --role R`
+    public struct Create: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Create an API token; the token is the last word printed, and only its hash is stored.")
+
+        @OptionGroup public var global: GlobalOptions
+        @Option(help: "A name to recognise the token by (unique among active tokens).") public var name: String
+        @Option(help: "admin (everything), member (read, write, delete), agent (read, write) or viewer (read).")
+        public var role: String = "member"
+
+        public init() {}
+
+        public func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("Unknown role '\(role)': use admin, member, agent or viewer.")
+            }
+        }
+
+        public func run() async throws {
+            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
+                try await Migrator(database: database).migrate()
+                let (token, secret) = try await TokenStore(database: database).create(name: name, role: Role(rawValue: role)!)
+                print("Created token '\(token.name)' (role \(token.role.rawValue), id \(token.id.lowercased)).")
+                print("It is shown only now; send it as 'Authorization: Bearer <token>':")
+                print(secret)
+            }
+        }
+    }
+
+    /// `touchbase token list`
+    public struct List: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "List API tokens (never their secrets).")
+
+        @OptionGroup public var global: GlobalOptions
+        @Flag(help: "Include revoked tokens.") public var all = false
+
+        public init() {}
+
+        public func run() async throws {
+            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
+                try await Migrator(database: database).migrate()
+                let tokens = try await TokenStore(database: database).list(includeRevoked: all)
+                if tokens.isEmpty {
+                    print("No tokens. Create one with: touchbase token create --name NAME --role admin")
+                    return
+                }
+                let rows = [["ID", "NAME", "ROLE", "PREFIX", "CREATED", "LAST USED", "REVOKED"]] + tokens.map {
+                    [$0.id.lowercased, $0.name, $0.role.rawValue, $0.prefix + "…", $0.createdAt, $0.lastUsedAt ?? "-", $0.revokedAt ?? "-"]
+                }
+                let widths = (0..<rows[0].count).map { col in rows.map { $0[col].count }.max() ?? 0 }
+                for row in rows {
+                    print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+                }
+            }
+        }
+    }
+
+    /// `touchbase token revoke ID|NAME`
+    public struct Revoke: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Revoke an active token by id or name; it stops working at once.")
+
+        @OptionGroup public var global: GlobalOptions
+        @Argument(help: "The token's id or name.") public var token: String
+
+        public init() {}
+
+        public func run() async throws {
+            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
+                try await Migrator(database: database).migrate()
+                let revoked = try await TokenStore(database: database).revoke(token)
+                print("Revoked token '\(revoked.name)' (\(revoked.id.lowercased)).")
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import TouchbaseCommands
+
+@main
+struct TouchbaseMain {
+    static func main() async {
+        await TouchbaseCommand.main()
+    }
+}
