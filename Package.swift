@@ -73,6 +73,10 @@ let package = Package(
             dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseTestSupport"]
         ),
         .testTarget(
+            name: "TouchbaseCommandsTests",
+            dependencies: ["TouchbaseCommands", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport"]
+        ),
+        .testTarget(
             name: "TouchbaseAPITests",
             dependencies: [
                 "TouchbaseDomain",

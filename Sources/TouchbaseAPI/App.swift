@@ -19,9 +19,12 @@ public struct ServerSettings: Sendable {
 /// from `Routes.all`, and the OpenAPI document written from the same list.
 public func buildRouter(database: Database) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ProblemMiddleware())
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let endpoints = Routes.all(database: database)
+    let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
+        (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
+    }
+    router.add(middleware: ProblemMiddleware(routes: templates))
     for endpoint in endpoints {
         let access = endpoint.access
         let handler = endpoint.handler

@@ -27,9 +27,21 @@ public enum OpenAPI {
         case .jsonArray: schema = ["type": "array"]
         }
         if let vocabulary = field.vocabulary { schema["enum"] = .array(vocabulary.map { .string($0) }) }
+        if field.type == .integer, field.range == nil {
+            schema["minimum"] = .int(Int64.min)
+            schema["maximum"] = .int(Int64.max)
+        }
         if let range = field.range {
             schema["minimum"] = field.type == .integer ? .int(Int64(range.lowerBound)) : .double(range.lowerBound)
             schema["maximum"] = field.type == .integer ? .int(Int64(range.upperBound)) : .double(range.upperBound)
+        }
+        switch field.normalization {
+        case .email?: schema["pattern"] = "^\\s*[^\\s@,;<>\\u0000]+@[^\\s@,;<>.\\u0000]+(\\.[^\\s@,;<>.\\u0000]+)+\\s*$"
+        case .domain?: schema["pattern"] = "^\\s*(https?://)?(www\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+\\.?(/\\S*)?\\s*$"
+        case .url?: schema["pattern"] = "^\\s*[^\\s\\u0000]+\\s*$"
+        case nil where field.type == .text:
+            schema["pattern"] = field.required ? "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" : "^[^\\u0000]*$"
+        case nil: break
         }
         if forFilter { return .object(schema) }
         if !field.summary.isEmpty { schema["description"] = .string(field.summary) }
@@ -54,15 +66,21 @@ public enum OpenAPI {
         }
         let required = entity.fields.filter(\.required).map { JSONValue.string($0.name) }
         let name = entity.schemaName
+        var createSchema: [String: JSONValue] = [
+            "type": "object", "description": .string("Fields of a new \(entity.singular)."),
+            "properties": .object(create), "required": .array(required), "additionalProperties": false,
+        ]
+        for group in entity.requiredAny {
+            createSchema["anyOf"] = .array(group.map { field in
+                ["required": [.string(field)], "properties": .object([field: ["type": "string", "format": "uuid"]])]
+            })
+        }
         return [
             name: [
                 "type": "object", "description": .string(entity.summary), "properties": .object(all),
                 "required": .array(entity.fields.map { .string($0.name) }),
             ],
-            "\(name)Create": [
-                "type": "object", "description": .string("Fields of a new \(entity.singular)."),
-                "properties": .object(create), "required": .array(required), "additionalProperties": false,
-            ],
+            "\(name)Create": .object(createSchema),
             "\(name)Update": [
                 "type": "object", "description": .string("Fields to change; others stay."), "properties": .object(update),
                 "additionalProperties": false,

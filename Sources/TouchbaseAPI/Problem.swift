@@ -54,27 +54,54 @@ public struct Problem: Error, Sendable {
 /// Turns every error into problem+json. A 5xx body never carries internals; the error is logged instead.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// Path templates (split in segments, `*` for a parameter) with their methods, to answer 405 with `Allow`.
+    let routes: [(segments: [String], method: HTTPRequest.Method)]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = allowedMethods(request.uri.path)
+            guard !allowed.isEmpty else { return Self.response(for: error, request: request, logger: context.logger) }
+            var response = Problem(
+                status: .methodNotAllowed, title: "Method Not Allowed",
+                detail: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", "))."
+            ).response(instance: request.uri.path)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch {
             return Self.response(for: error, request: request, logger: context.logger)
         }
+    }
+
+    func allowedMethods(_ path: String) -> [String] {
+        let segments = path.split(separator: "/").map(String.init)
+        let matching = routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
+        }
+        // A constant path (`/conversations/needing-followup`) wins over a parameter (`/conversations/{id}`).
+        let specificity = { (route: (segments: [String], method: HTTPRequest.Method)) in route.segments.filter { $0 != "*" }.count }
+        let best = matching.map(specificity).max()
+        return Array(Set(matching.filter { specificity($0) == best }.map(\.method.rawValue))).sorted()
     }
 
     static func response(for error: any Error, request: Request, logger: Logger) -> Response {
         let instance = request.uri.path
         switch StoreErrors.translate(error) {
         case let problem as Problem:
-            return problem.response(instance: instance)
+            var response = problem.response(instance: instance)
+            if problem.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
         case let domain as DomainError:
             return Problem.from(domain).response(instance: instance)
         case let http as HTTPError:
             let title = http.status.reasonPhrase
             let detail =
                 http.status == .notFound ? "No route matches \(request.method) \(instance)." : (http.body ?? title)
-            return Problem(status: http.status, title: title, detail: detail).response(instance: instance)
+            var response = Problem(status: http.status, title: title, detail: detail).response(instance: instance)
+            if http.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
         default:
             logger.error("internal error on \(request.method) \(instance): \(String(reflecting: error))")
             return Problem(status: .internalServerError, title: "Internal Server Error", detail: "The server could not complete the request; it has been logged.")

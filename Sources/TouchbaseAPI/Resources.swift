@@ -14,7 +14,7 @@ enum Resources {
         let idParam = Parameter.path("id", "The \(entity.singular)'s id.")
         var listParams: [Parameter] = [
             .query("limit", ["type": "integer", "minimum": 1, "maximum": .int(Int64(ListQuery.maxLimit)), "default": .int(Int64(ListQuery.defaultLimit))], "Page size."),
-            .query("cursor", ["type": "string"], "The next_cursor of the previous page."),
+            .query("cursor", ["type": "string", "format": "uuid"], "The next_cursor of the previous page."),
         ]
         if !entity.searchFields.isEmpty {
             listParams.append(.query("q", ["type": "string"], "Full-text search over \(entity.searchFields.joined(separator: ", ")); each word matches as a prefix."))
@@ -71,7 +71,7 @@ enum Resources {
             guard let id = UUID(uuidString: cursor) else { throw DomainError.badRequest("The cursor '\(cursor)' is not one this API gave out.") }
             query.cursor = id
         }
-        query.search = HTTP.query(request, "q")
+        query.search = HTTP.query(request, "q").flatMap { $0.isEmpty ? nil : $0 }
         var issues: [FieldIssue] = []
         for (key, value) in request.uri.queryParameters {
             let name = String(key)

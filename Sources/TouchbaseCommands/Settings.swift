@@ -59,13 +59,12 @@ public struct Settings: Sendable {
 }
 
 enum Runtime {
-    /// Logs go to standard error so that standard output carries only results.
+    /// Logs go to standard error so that standard output carries only results. The logging system is
+    /// bootstrapped once per process; each logger carries its own level.
+    static let bootstrap: Void = LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+
     static func logger(_ settings: Settings) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
-        }
+        _ = bootstrap
         var logger = Logger(label: "touchbase")
         logger.logLevel = settings.logLevel
         return logger

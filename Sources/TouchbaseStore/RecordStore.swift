@@ -172,6 +172,9 @@ public struct RecordStore: Sendable {
 
     /// Applies validated values to one row on a connection (inside the caller's transaction).
     public func apply(_ entity: Entity, _ id: UUID, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws -> Record {
+        if try await sql.raw("SELECT 1 AS one FROM \(ident: entity.table) WHERE id = \(dialect.bind(id))").first() == nil {
+            throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
+        }
         try await checkReferences(entity, values, on: sql)
         if !values.isEmpty {
             var builder = sql.update(entity.table)

@@ -259,3 +259,29 @@ struct APITests {
         }
     }
 }
+
+@Suite("HTTP details")
+struct HTTPDetailTests {
+    @Test("a known path with the wrong method is 405 with Allow; 401 says Bearer", arguments: TestEngine.all)
+    func methodNotAllowed(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let r = try await api.call(.put, "/api/v1/companies")
+            #expect(r.status == .methodNotAllowed)
+            #expect(r.headers[.allow] == "GET, POST")
+            #expect(r.contentType == "application/problem+json")
+            let followup = try await api.call(.delete, "/api/v1/conversations/needing-followup")
+            #expect(followup.headers[.allow] == "GET")
+            let unauthorized = try await api.get("/api/v1/contacts", as: nil)
+            #expect(unauthorized.headers[.wwwAuthenticate] == "Bearer")
+        }
+    }
+
+    @Test("tokens: a revoked token stops working at once", arguments: TestEngine.all)
+    func revokedToken(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            #expect(try await api.get("/api/v1/companies", as: .member).status == .ok)
+            _ = try await TokenStore(database: api.database).revoke("test-member")
+            #expect(try await api.get("/api/v1/companies", as: .member).status == .unauthorized)
+        }
+    }
+}

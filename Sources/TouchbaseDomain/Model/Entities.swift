@@ -126,6 +126,7 @@ public enum Entities {
     public static let touchpoints = Entity(
         table: "touchpoints", singular: "touchpoint", schemaName: "Touchpoint",
         summary: "One touch, outbound or inbound, on any channel.",
+        requiredAny: [["conversation_id", "contact_id"]],
         fields: [
             id,
             Field("conversation_id", .uuid, references: "conversations", "The conversation this touch belongs to."),

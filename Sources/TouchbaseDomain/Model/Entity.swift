@@ -90,11 +90,14 @@ public struct Entity: Sendable, Hashable {
     public let summary: String
     /// Pairs of fields that must differ (a relationship cannot join a contact to itself).
     public let distinctPairs: [(String, String)]
+    /// Groups of fields of which at least one must be given on create (a touchpoint needs a conversation or a contact).
+    public let requiredAny: [[String]]
 
     public init(
         table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [],
-        distinctPairs: [(String, String)] = [], fields: [Field]
+        distinctPairs: [(String, String)] = [], requiredAny: [[String]] = [], fields: [Field]
     ) {
+        self.requiredAny = requiredAny
         self.table = table
         self.singular = singular
         self.schemaName = schemaName
@@ -148,6 +151,11 @@ public struct Entity: Sendable, Hashable {
                 }
             }
         }
+        if mode == .create {
+            for group in requiredAny where group.allSatisfy({ (output[$0] ?? .null).isNull }) {
+                issues.append(FieldIssue(field: group[0], message: "is required unless \(group.dropFirst().joined(separator: " or ")) is given"))
+            }
+        }
         for (a, b) in distinctPairs {
             if let x = output[a], !x.isNull, x == output[b] {
                 issues.append(FieldIssue(field: b, message: "must differ from \(a)"))
@@ -180,11 +188,12 @@ extension Field {
             return .string(id.lowercased)
         case .text:
             guard var s = value.stringValue else { throw FieldProblem("must be a string, not \(value.typeName)") }
+            if s.unicodeScalars.contains("\u{0}") { throw FieldProblem("must not contain NUL characters") }
             if let normalization { s = try Field.normalize(s, normalization) }
             if let vocabulary, !vocabulary.contains(s) {
                 throw FieldProblem("must be one of \(vocabulary.joined(separator: ", ")); got '\(s)'")
             }
-            if required && s.trimmingCharacters(in: .whitespaces).isEmpty { throw FieldProblem("cannot be empty") }
+            if required && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw FieldProblem("cannot be empty") }
             return .string(s)
         case .integer:
             guard let i = value.intValue else { throw FieldProblem("must be an integer, not \(value.typeName)") }
@@ -213,9 +222,11 @@ extension Field {
             return .string(Timestamp.formatDate(date))
         case .jsonObject:
             guard case .object = value else { throw FieldProblem("must be a JSON object, not \(value.typeName)") }
+            if value.containsNUL { throw FieldProblem("must not contain NUL characters") }
             return value
         case .jsonArray:
             guard case .array = value else { throw FieldProblem("must be a JSON array, not \(value.typeName)") }
+            if value.containsNUL { throw FieldProblem("must not contain NUL characters") }
             return value
         }
     }
@@ -225,10 +236,10 @@ extension Field {
         switch type {
         case .integer:
             guard let i = Int64(text) else { throw FieldProblem("must be an integer") }
-            return .int(i)
+            return try check(.int(i))
         case .decimal:
             guard let d = Double(text) else { throw FieldProblem("must be a number") }
-            return .double(d)
+            return try check(.double(d))
         case .boolean:
             switch text.lowercased() {
             case "true", "1", "yes": return .bool(true)
@@ -258,7 +269,7 @@ extension Field {
             if let at = d.lastIndex(of: "@") { d = String(d[d.index(after: at)...]) }
             if let slash = d.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { d = String(d[..<slash]) }
             if let colon = d.firstIndex(of: ":") { d = String(d[..<colon]) }
-            if d.hasPrefix("www.") { d.removeFirst(4) }
+            if d.hasPrefix("www."), d.dropFirst(4).contains(".") { d.removeFirst(4) }
             while d.hasSuffix(".") { d.removeLast() }
             let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
             guard d.contains("."), !d.hasPrefix("."), !d.contains(".."), d.allSatisfy({ allowed.contains($0) || !$0.isASCII })

@@ -65,6 +65,16 @@ public enum JSONValue: Sendable, Hashable {
 
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 
+    /// Whether a NUL character hides in any string or key (neither engine stores one in text or JSON).
+    public var containsNUL: Bool {
+        switch self {
+        case .string(let s): return s.unicodeScalars.contains("\u{0}")
+        case .array(let a): return a.contains { $0.containsNUL }
+        case .object(let o): return o.contains { $0.key.unicodeScalars.contains("\u{0}") || $0.value.containsNUL }
+        default: return false
+        }
+    }
+
     /// A short name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

@@ -7,7 +7,7 @@ import Foundation
 public enum Timestamp {
     /// Formats a date as ISO 8601 UTC with milliseconds.
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var days = totalMillis / 86_400_000
         var millisOfDay = totalMillis % 86_400_000
         if millisOfDay < 0 {
@@ -50,7 +50,7 @@ public enum Timestamp {
             return true
         }
         guard let y = digits(4), expect(45), let mo = digits(2), expect(45), let d = digits(2) else { return nil }
-        guard (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        guard (1...9999).contains(y), (1...12).contains(mo), (1...31).contains(d) else { return nil }
         var seconds = Double(days(fromCivil: y, mo, d)) * 86_400
         guard daysInMonth(y, mo) >= d else { return nil }
         if i == b.count { return Date(timeIntervalSince1970: seconds) }

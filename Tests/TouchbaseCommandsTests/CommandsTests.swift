@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Testing
+import TouchbaseCommands
+import TouchbaseDomain
+import TouchbaseStore
+
+@Suite("CLI")
+struct CommandsTests {
+    @Test("flags win over environment variables, which win over defaults")
+    func settingsPrecedence() throws {
+        let defaults = try Settings.read(environment: [:])
+        #expect(defaults.databaseURL == "./touchbase.sqlite")
+        #expect(defaults.host == "127.0.0.1" && defaults.port == 8080 && defaults.logLevel == .info)
+        let env = ["TOUCHBASE_DATABASE_URL": "postgres://u:secret@db/x", "TOUCHBASE_PORT": "9000", "TOUCHBASE_HOST": "0.0.0.0"]
+        let fromEnv = try Settings.read(environment: env)
+        #expect(fromEnv.location == .postgres(url: "postgres://u:secret@db/x"))
+        #expect(fromEnv.port == 9000 && fromEnv.host == "0.0.0.0")
+        let fromFlags = try Settings.read(database: "sqlite:///tmp/x.sqlite", port: 7000, environment: env)
+        #expect(fromFlags.location == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(fromFlags.port == 7000 && fromFlags.host == "0.0.0.0")
+        #expect(throws: (any Error).self) { try Settings.read(logLevel: "loud", environment: [:]) }
+        #expect(throws: (any Error).self) { try Settings.read(port: 70000, environment: [:]) }
+    }
+
+    @Test("database URLs choose the engine; passwords are masked in logs")
+    func locations() {
+        #expect(DatabaseLocation("./touchbase.sqlite") == .sqlite(path: "./touchbase.sqlite"))
+        #expect(DatabaseLocation("sqlite://data/tb.sqlite") == .sqlite(path: "data/tb.sqlite"))
+        #expect(DatabaseLocation("postgresql://a@b/c").engine == .postgres)
+        #expect(DatabaseLocation("postgres://me:hunter2@db:5432/tb").description == "postgres://me:***@db:5432/tb")
+    }
+
+    @Test("migrate and token create, list and revoke work from the command line")
+    func tokenLifecycle() async throws {
+        let dir = NSTemporaryDirectory() + "touchbase-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = ["--database", dir + "/cli.sqlite"]
+        func run(_ args: [String]) async throws {
+            var command = try TouchbaseCommand.parseAsRoot(args)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        }
+        try await run(["migrate"] + db)
+        try await run(["migrate"] + db)
+        try await run(["token", "create", "--name", "ops", "--role", "viewer"] + db)
+        #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["token", "create", "--name", "x", "--role", "boss"]) }
+        let database = try Database(location: .sqlite(path: dir + "/cli.sqlite"))
+        let tokens = try await TokenStore(database: database).list()
+        #expect(tokens.map(\.name) == ["ops"])
+        #expect(tokens.first?.role == .viewer)
+        try await run(["token", "revoke", "ops"] + db)
+        #expect(try await TokenStore(database: database).list().isEmpty)
+        await #expect(throws: DomainError.self) { try await run(["token", "revoke", "ops"] + db) }
+        await database.shutdown()
+    }
+}
