@@ -130,28 +130,24 @@ public final class Database: @unchecked Sendable {
 
     /// Runs `body` on one pooled connection.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if let pool = sqlitePool {
-            let conn = try await pool.requestConnection(logger: logger).get()
-            do {
-                let result = try await body(conn.sql(queryLogLevel: .trace))
-                pool.releaseConnection(conn, logger: logger)
-                return result
-            } catch {
-                pool.releaseConnection(conn, logger: logger)
-                throw error
-            }
-        } else if let pool = postgresPool {
-            let conn = try await pool.requestConnection(logger: logger).get()
-            do {
-                let result = try await body(conn.sql(queryLogLevel: .trace))
-                pool.releaseConnection(conn, logger: logger)
-                return result
-            } catch {
-                pool.releaseConnection(conn, logger: logger)
-                throw error
-            }
-        }
+        if let pool = sqlitePool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
+        if let pool = postgresPool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
         fatalError("a Database always has one pool")
+    }
+
+    private func use<Source: ConnectionPoolSource, T: Sendable>(
+        _ pool: EventLoopGroupConnectionPool<Source>, _ sql: (Source.Connection) -> any SQLDatabase,
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        let conn = try await pool.requestConnection(logger: logger).get()
+        do {
+            let result = try await body(sql(conn))
+            pool.releaseConnection(conn, logger: logger)
+            return result
+        } catch {
+            pool.releaseConnection(conn, logger: logger)
+            throw error
+        }
     }
 
     /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws.

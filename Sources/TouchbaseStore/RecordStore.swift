@@ -107,20 +107,8 @@ public struct RecordStore: Sendable {
         _ entity: Entity, where conditions: [(String, JSONValue)] = [], order: String? = nil, limit: Int? = nil,
         on sql: (any SQLDatabase)? = nil
     ) async throws -> [Record] {
-        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t")
-        var first = true
-        for (name, value) in conditions {
-            guard let field = entity.field(name) else { continue }
-            query += first ? " WHERE " : " AND "
-            first = false
-            if value.isNull {
-                query += "t.\(ident: name) IS NULL"
-            } else if field.normalization == .email || field.normalization == .domain {
-                query += "lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
-            } else {
-                query += "t.\(ident: name) = \(dialect.bind(value, as: field.type))"
-            }
-        }
+        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE 1 = 1")
+        query += equalities(entity, conditions)
         query += SQLQueryString(" ORDER BY \(unsafeRaw: order ?? "t.id")")
         if let limit { query += " LIMIT \(literal: limit)" }
         let finalQuery = query
@@ -131,20 +119,28 @@ public struct RecordStore: Sendable {
         return try await database.withConnection(run)
     }
 
+    /// ` AND t.field = value` for each condition; emails and domains compare case-insensitively (their unique
+    /// indexes are on `lower(…)`, which serves these lookups too).
+    func equalities(_ entity: Entity, _ conditions: [(String, JSONValue)]) -> SQLQueryString {
+        var sql = SQLQueryString("")
+        for (name, value) in conditions {
+            guard let field = entity.field(name) else { continue }
+            if value.isNull {
+                sql += " AND t.\(ident: name) IS NULL"
+            } else if field.normalization == .email || field.normalization == .domain {
+                sql += " AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
+            } else {
+                sql += " AND t.\(ident: name) = \(dialect.bind(value, as: field.type))"
+            }
+        }
+        return sql
+    }
+
     /// One page of a list: filters, optional full-text search, ordered by id (creation order), cursor after an id.
     public func list(_ entity: Entity, _ q: ListQuery) async throws -> Page {
         let limit = min(max(q.limit, 1), ListQuery.maxLimit)
         var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE 1 = 1")
-        for (name, value) in q.filters.sorted(by: { $0.key < $1.key }) {
-            guard let field = entity.field(name) else { continue }
-            if value.isNull {
-                query += " AND t.\(ident: name) IS NULL"
-            } else if field.normalization == .email || field.normalization == .domain {
-                query += " AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
-            } else {
-                query += " AND t.\(ident: name) = \(dialect.bind(value, as: field.type))"
-            }
-        }
+        query += equalities(entity, q.filters.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
         if let text = q.search, !entity.searchFields.isEmpty,
             let condition = dialect.searchCondition(entity, query: text, alias: "t")
         {

@@ -364,3 +364,41 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("Seed 000 query patterns in SQL")
+struct SQLPatternTests {
+    /// The seed's own SQL: `account_overview` (refreshed on PostgreSQL, live on SQLite) and, on PostgreSQL,
+    /// its helper functions; on SQLite the same rows come from the views the functions wrap.
+    @Test("account_overview, colleagues, follow-ups and metrics straight from SQL", arguments: TestEngine.all)
+    func sqlPatterns(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            let w = StoreTests.World(db)
+            let acme = try await w.company()
+            let ann = try await w.contact(acme, "Ann", extra: ["is_decision_maker": true])
+            let bob = try await w.contact(acme, "Bob")
+            _ = try await w.relationships.create(ann.id, bob.id)
+            let conv = try await w.conversations.create(contactID: ann.id, extra: ["next_touchpoint_at": "2020-01-01T00:00:00Z"])
+            let t = try await w.touchpoints.recordEmailSent(conversationID: conv.id, subject: "s", content: "c")
+            _ = try await w.touchpoints.recordOpened(t.id)
+            let id = "'\(acme.id.lowercased)'"
+            let pg = db.engine == .postgres
+            if pg { try await w.raw("SELECT refresh_account_overview()") }
+            #expect(try await w.scalar("SELECT total_contacts AS n FROM account_overview WHERE company_id = \(id)") == 2)
+            #expect(try await w.scalar("SELECT decision_makers AS n FROM account_overview WHERE company_id = \(id)") == 1)
+            #expect(try await w.scalar("SELECT opened AS n FROM account_overview WHERE company_id = \(id)") == 1)
+            let annID = "'\(ann.id.lowercased)'"
+            let colleagues = pg ? "get_colleagues(\(annID))" : "contact_colleagues WHERE contact_id = \(annID)"
+            #expect(try await w.scalar("SELECT count(*) AS n FROM \(colleagues)") == 1)
+            let rels = pg ? "get_contact_relationships(\(annID))" : "contact_relationships WHERE contact_id = \(annID)"
+            #expect(try await w.scalar("SELECT count(*) AS n FROM \(rels)") == 1)
+            let due = pg ? "get_conversations_needing_followup()" : "conversations_needing_followup"
+            #expect(try await w.scalar("SELECT count(*) AS n FROM \(due)") == 1)
+            if pg {
+                let convID = "'\(conv.id.lowercased)'"
+                #expect(try await w.scalar("SELECT count(*) AS n FROM get_touchpoint_history(\(convID))") == 1)
+                #expect(try await w.scalar("SELECT opened AS n FROM get_conversation_engagement_metrics(\(convID))") == 1)
+                #expect(try await w.scalar("SELECT count(*) AS n FROM get_active_conversations(\(id))") == 1)
+            }
+        }
+    }
+}
