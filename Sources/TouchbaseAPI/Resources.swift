@@ -22,7 +22,7 @@ enum Resources {
         for field in entity.fields where !field.type.isJSON {
             listParams.append(.query(field.name, OpenAPI.fieldSchema(field, forFilter: true), "Only \(entity.table) whose \(field.name) equals this."))
         }
-        return [
+        var endpoints = [
             Endpoint(
                 .get, base, "list\(name)s", "List \(entity.table)", tag: tag, access: .read, parameters: listParams,
                 response: OpenAPI.ref("\(name)Page"), problems: [400, 422]
@@ -62,6 +62,8 @@ enum Resources {
                 return Response(status: .noContent)
             },
         ]
+        if !entity.writable { endpoints = endpoints.filter { $0.method == .get } }
+        return endpoints
     }
 
     /// Reads `limit`, `cursor`, `q` and field filters; an unknown filter is a 400, a bad value a 422.

@@ -49,6 +49,7 @@ public enum Entities {
             Field(
                 "active_conversations", .integer, access: .readOnly, default: 0,
                 "Conversations with status active; kept by a trigger."),
+        ] + companyFields002 + [
             createdAt, updatedAt,
         ])
 
@@ -78,6 +79,7 @@ public enum Entities {
             Field("is_champion", .boolean, default: false, "Argues for us inside the account."),
             Field("total_touchpoints", .integer, access: .readOnly, default: 0, "Touchpoints with this person; kept by a trigger."),
             Field("last_engaged_at", .timestamp, access: .readOnly, "Latest touch or engagement; kept by a trigger."),
+        ] + contactFields002 + [
             createdAt, updatedAt,
         ])
 
@@ -148,11 +150,16 @@ public enum Entities {
                 "outcome", .text, vocabulary: Vocabulary.outcome,
                 "Furthest engagement reached; raised by the database from the event timestamps."),
             Field("metadata", .jsonObject, default: [:], "Template, campaign, tracking data."),
+        ] + touchpointFields002 + [
             createdAt, updatedAt,
         ])
 
     /// Every entity served as an API resource, in dependency order.
-    public static let all: [Entity] = [companies, contacts, relationships, conversations, touchpoints]
+    public static let all: [Entity] = [
+        companies, contacts, relationships, conversations, batches, agentRuns, messageDrafts, touchpoints, icpProfile,
+        icpScores, signals, researchSnapshots, messageVersions, replies, followups, opportunities, batchProspects,
+        experiments, auditLog,
+    ]
 
     public static func named(_ table: String) -> Entity? { all.first { $0.table == table } }
 }

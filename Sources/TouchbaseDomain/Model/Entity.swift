@@ -92,12 +92,15 @@ public struct Entity: Sendable, Hashable {
     public let distinctPairs: [(String, String)]
     /// Groups of fields of which at least one must be given on create (a touchpoint needs a conversation or a contact).
     public let requiredAny: [[String]]
+    /// False for tables only the database writes (the audit log): served read-only.
+    public let writable: Bool
 
     public init(
         table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [],
-        distinctPairs: [(String, String)] = [], requiredAny: [[String]] = [], fields: [Field]
+        distinctPairs: [(String, String)] = [], requiredAny: [[String]] = [], writable: Bool = true, fields: [Field]
     ) {
         self.requiredAny = requiredAny
+        self.writable = writable
         self.table = table
         self.singular = singular
         self.schemaName = schemaName

@@ -20,6 +20,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "core_model", sqlite: sqlite0001, postgres: postgres0001),
         Migration(version: 2, name: "api_tokens", sqlite: sqlite0002, postgres: postgres0002),
+        Migration(version: 3, name: "outreach_tables", sqlite: sqlite0003, postgres: postgres0003),
     ]
 
     static let sqlite0002: [String] = [
