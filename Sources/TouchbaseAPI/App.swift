@@ -30,8 +30,10 @@ public func buildRouter(database: Database) -> Router<AppRequestContext> {
         let handler = endpoint.handler
         router.on(RouterPath(endpoint.routerPath), method: endpoint.method) { request, context -> Response in
             var context = context
-            if let access { try await authenticator.check(request, &context, access: access) }
-            return try await handler(request, context)
+            guard let access else { return try await handler(request, context) }
+            try await authenticator.check(request, &context, access: access)
+            let actor = try await authenticator.actor(request, context)
+            return try await AuditContext.$actor.withValue(actor) { try await handler(request, context) }
         }
     }
     let document = OpenAPI.document(endpoints).serialized

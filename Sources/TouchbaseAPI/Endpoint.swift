@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TouchbaseDomain
 import TouchbaseStore
@@ -84,5 +85,23 @@ struct Authenticator: Sendable {
             throw Problem.forbidden("A token with role '\(token.role.rawValue)' may not \(access.rawValue) here.")
         }
         context.token = token
+    }
+
+    static let agentRunHeader = HTTPField.Name("X-Agent-Run-Id")!
+
+    /// Who the audit log names for this request's writes: the agent run in `X-Agent-Run-Id` (which must exist),
+    /// else the token.
+    func actor(_ request: Request, _ context: AppRequestContext) async throws -> String {
+        if let header = request.headers[Self.agentRunHeader] {
+            guard let id = UUID(uuidString: header.trimmingCharacters(in: .whitespaces)) else {
+                throw DomainError.invalid("X-Agent-Run-Id", "must be the id of an agent run")
+            }
+            let store = RecordStore(database: tokens.database)
+            guard try await store.exists(Entities.agentRuns, id) else {
+                throw DomainError.invalid("X-Agent-Run-Id", "no agent run with id \(id.lowercased)")
+            }
+            return "agent:\(id.lowercased)"
+        }
+        return "user:\(context.token?.name ?? "anonymous")"
     }
 }

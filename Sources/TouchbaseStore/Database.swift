@@ -76,6 +76,13 @@ struct SQLiteSource: ConnectionPoolSource {
     }
 }
 
+/// Who is writing, for the audit log: `user:<token name>`, `agent:<run id>`; unset means `sql`.
+/// Set it around a unit of work with `AuditContext.$actor.withValue("user:alice") { … }`; every transaction
+/// started inside records it.
+public enum AuditContext {
+    @TaskLocal public static var actor: String?
+}
+
 /// A Touchbase database: a connection pool on one engine, with transactions kept on one connection.
 ///
 /// All faces reach storage through this type and the repositories built on it.
@@ -154,10 +161,20 @@ public final class Database: @unchecked Sendable {
     /// SQLite takes the write lock at the start (`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let actor = AuditContext.actor
+        let engine = engine
         return try await withConnection { sql in
             try await sql.raw(SQLQueryString(begin)).run()
             do {
+                if let actor {
+                    if engine == .postgres {
+                        try await sql.raw("SELECT set_config('touchbase.actor', \(bind: actor), true)").run()
+                    } else {
+                        try await sql.raw("INSERT OR REPLACE INTO audit_actor (id, actor) VALUES (1, \(bind: actor))").run()
+                    }
+                }
                 let result = try await body(sql)
+                if actor != nil && engine == .sqlite { try await sql.raw("DELETE FROM audit_actor").run() }
                 try await sql.raw("COMMIT").run()
                 return result
             } catch {

@@ -97,6 +97,12 @@ public struct RecordStore: Sendable {
         }
     }
 
+    public func exists(_ entity: Entity, _ id: UUID) async throws -> Bool {
+        try await database.withConnection { sql in
+            try await sql.raw("SELECT 1 AS one FROM \(ident: entity.table) WHERE id = \(dialect.bind(id))").first() != nil
+        }
+    }
+
     public func fetch(_ entity: Entity, _ id: UUID, on sql: any SQLDatabase) async throws -> Record? {
         let query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) WHERE id = \(dialect.bind(id))")
         return try await sql.raw(query).first().map { try dialect.record($0, entity) }

@@ -9,6 +9,20 @@ public struct Migration: Sendable {
     public let name: String
     public let sqlite: [String]
     public let postgres: [String]
+    /// Statements written from the schema as it stands at this version (SQLite's audit triggers list every
+    /// column, which `pragma_table_xinfo` tells); run after the fixed statements.
+    let sqliteFromSchema: (@Sendable (any SQLDatabase) async throws -> [String])?
+
+    init(
+        version: Int, name: String, sqlite: [String], postgres: [String],
+        sqliteFromSchema: (@Sendable (any SQLDatabase) async throws -> [String])? = nil
+    ) {
+        self.version = version
+        self.name = name
+        self.sqlite = sqlite
+        self.postgres = postgres
+        self.sqliteFromSchema = sqliteFromSchema
+    }
 
     func statements(for engine: Engine) -> [String] {
         engine == .sqlite ? sqlite : postgres
@@ -21,6 +35,10 @@ public enum Migrations {
         Migration(version: 1, name: "core_model", sqlite: sqlite0001, postgres: postgres0001),
         Migration(version: 2, name: "api_tokens", sqlite: sqlite0002, postgres: postgres0002),
         Migration(version: 3, name: "outreach_tables", sqlite: sqlite0003, postgres: postgres0003),
+        Migration(version: 4, name: "outreach_rules", sqlite: sqlite0004, postgres: postgres0004),
+        Migration(
+            version: 5, name: "audit_log_triggers", sqlite: sqlite0005, postgres: postgres0005,
+            sqliteFromSchema: { sql in try await sqliteAuditTriggers(sql, tables: auditedTables0005) }),
     ]
 
     static let sqlite0002: [String] = [
@@ -91,6 +109,11 @@ public struct Migrator: Sendable {
                 if done > 0 { return false }
                 for statement in migration.statements(for: engine) {
                     try await sql.raw("\(unsafeRaw: statement)").run()
+                }
+                if engine == .sqlite, let generate = migration.sqliteFromSchema {
+                    for statement in try await generate(sql) {
+                        try await sql.raw("\(unsafeRaw: statement)").run()
+                    }
                 }
                 try await sql.raw(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))"
