@@ -86,6 +86,7 @@ let package = Package(
                 "TouchbaseAPI",
                 "TouchbaseCommands",
                 "TouchbaseTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -160,6 +160,35 @@ public enum OpenAPI {
             "RelatedContact": [
                 "allOf": [ref("ContactRelationship"), ["type": "object", "properties": ["contact": ref("Contact")]]]
             ],
+            "QCResult": [
+                "type": "object",
+                "properties": [
+                    "passed": ["type": "boolean"], "draft": ref("MessageDraft"),
+                    "flags": ["type": "array", "items": ["type": "object", "properties": ["code": ["type": "string"], "message": ["type": "string"]]]],
+                ],
+            ],
+            "ExperimentResults": [
+                "type": "object",
+                "description": "Counts per group and a two-sided two-proportion z-test of the two best groups; winner only when p < 0.05.",
+                "properties": [
+                    "experiment": ref("Experiment"), "metric": ["type": "string"], "groups": ["type": "array", "items": object],
+                    "compared": ["type": ["array", "null"], "items": ["type": "string"]], "test": ["type": ["object", "null"]],
+                    "verdict": ["type": "string"], "winner": ["type": ["string", "null"]],
+                ],
+            ],
+            "GroupAssignment": [
+                "type": "object", "additionalProperties": false,
+                "properties": [
+                    "groups": ["type": "array", "items": ["type": "string", "enum": ["A", "B", "C"]], "minItems": 2, "maxItems": 3, "uniqueItems": true],
+                    "seed": ["type": "integer", "minimum": 0, "maximum": .int(Int64.max)],
+                ],
+            ],
+            "AgentRunTree": [
+                "allOf": [ref("AgentRun"), ["type": "object", "properties": [
+                    "children": ["type": "array", "items": ["$ref": "#/components/schemas/AgentRunTree"]],
+                    "total_tokens": ["type": "integer"], "total_duration_ms": ["type": "integer"], "run_count": ["type": "integer"],
+                ]]],
+            ],
             "TouchpointEvent": [
                 "type": "object", "required": ["type"], "additionalProperties": false,
                 "properties": [

@@ -7,7 +7,9 @@ import TouchbaseStore
 enum Resources {
     static let reservedQuery: Set<String> = ["limit", "cursor", "q"]
 
-    static func endpoints(_ entity: Entity, store: RecordStore) -> [Endpoint] {
+    static func endpoints(_ entity: Entity, store: RecordStore, after: (@Sendable (Record) async throws -> Record)? = nil)
+        -> [Endpoint]
+    {
         let base = "/api/v1/\(entity.path)"
         let name = entity.schemaName
         let tag = entity.table
@@ -34,7 +36,8 @@ enum Resources {
                 .post, base, "create\(name)", "Create a \(entity.singular)", tag: tag, access: .write,
                 request: OpenAPI.ref("\(name)Create"), status: 201, response: OpenAPI.ref(name), problems: [400, 409, 422]
             ) { request, context in
-                let record = try await store.create(entity, try await HTTP.object(request, context: context))
+                var record = try await store.create(entity, try await HTTP.object(request, context: context))
+                if let after { record = try await after(record) }
                 var response = HTTP.record(record, status: .created)
                 response.headers[.location] = "\(base)/\(record.id.lowercased)"
                 return response
@@ -52,7 +55,9 @@ enum Resources {
             ) { request, context in
                 let id = try HTTP.id(context, entity: entity.singular)
                 let patch = try await HTTP.object(request, context: context)
-                return HTTP.record(try await store.update(entity, id, patch))
+                var record = try await store.update(entity, id, patch)
+                if let after { record = try await after(record) }
+                return HTTP.record(record)
             },
             Endpoint(
                 .delete, "\(base)/{id}", "delete\(name)", "Delete a \(entity.singular) (and what depends on it)", tag: tag,

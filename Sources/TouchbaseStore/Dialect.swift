@@ -17,10 +17,30 @@ public struct Dialect: Sendable {
         }
     }
 
+    /// Today's date in the form the engine stores dates.
+    public var today: String {
+        switch engine {
+        case .sqlite: "date('now')"
+        case .postgres: "current_date"
+        }
+    }
+
+    /// How a field is read: the column, or the expression of its read rule.
+    public func readExpression(_ field: Field, prefix: String = "") -> String {
+        let col = "\(prefix)\"\(field.name)\""
+        switch field.readRule {
+        case .overdueAfter(let dateField)?:
+            return "(CASE WHEN \(col) = 'pending' AND \(prefix)\"\(dateField)\" < \(today) THEN 'overdue' ELSE \(col) END)"
+        case nil:
+            return col
+        }
+    }
+
     /// The select list for an entity: every field, cast where the engine's type has no direct Swift reading.
     public func selectList(_ entity: Entity, alias: String? = nil) -> String {
         let prefix = alias.map { "\($0)." } ?? ""
         return entity.fields.map { field in
+            if field.readRule != nil { return "\(readExpression(field, prefix: prefix)) AS \"\(field.name)\"" }
             let col = "\(prefix)\"\(field.name)\""
             switch (engine, field.type) {
             case (.postgres, .jsonObject), (.postgres, .jsonArray): return "\(col)::text AS \"\(field.name)\""

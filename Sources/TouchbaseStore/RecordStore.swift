@@ -135,6 +135,8 @@ public struct RecordStore: Sendable {
                 sql += " AND t.\(ident: name) IS NULL"
             } else if field.normalization == .email || field.normalization == .domain {
                 sql += " AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
+            } else if field.readRule != nil {
+                sql += " AND \(unsafeRaw: dialect.readExpression(field, prefix: "t.")) = \(dialect.bind(value, as: field.type))"
             } else {
                 sql += " AND t.\(ident: name) = \(dialect.bind(value, as: field.type))"
             }

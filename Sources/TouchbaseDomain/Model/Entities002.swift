@@ -252,7 +252,13 @@ extension Entities {
             Field("touch_number", .integer, range: 1...20, "Step in the sequence."),
             Field("channel", .text, vocabulary: Vocabulary.channel, "Channel."),
             Field("due_date", .date, required: true, "When it is due."),
-            Field("state", .text, vocabulary: Vocabulary.followupState, default: "pending", "pending (overdue once past due), completed, skipped."),
+            {
+                var state = Field(
+                    "state", .text, vocabulary: Vocabulary.followupState, default: "pending",
+                    "pending, completed or skipped; a pending follow-up reads as overdue once its due date has passed.")
+                state.readRule = .overdueAfter(dateField: "due_date")
+                return state
+            }(),
             ref("message_draft_id", "message_drafts", "The draft to send."),
             Field("reminder_sent", .boolean, default: false, "A reminder went out."),
             Field("completed_at", .timestamp, access: .readOnly, "Set when completed or skipped."),

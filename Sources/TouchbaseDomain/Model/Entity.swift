@@ -21,6 +21,12 @@ public enum Normalization: Sendable, Hashable {
     case url
 }
 
+/// A field whose stored value is read through a rule.
+public enum ReadRule: Sendable, Hashable {
+    /// `pending` reads as `overdue` once the date in `dateField` has passed.
+    case overdueAfter(dateField: String)
+}
+
 /// Who may set a field.
 public enum FieldAccess: Sendable, Hashable {
     /// Set on create and on update.
@@ -52,6 +58,7 @@ public struct Field: Sendable, Hashable {
     /// The default the database applies when the field is omitted on create, for documentation.
     public let defaultValue: JSONValue?
     public let summary: String
+    public var readRule: ReadRule?
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = false, nullable: Bool? = nil,

@@ -71,6 +71,9 @@ extension Migrations {
                     ddl.contains("json_valid(\(c))") ? "'\(c)', json(\(row).\(c))" : "'\(c)', \(row).\(c)"
                 }.joined(separator: ", ") + ")"
             }
+            // The updated_at trigger's own touch (only updated_at moves) is part of the write already audited.
+            let others = columns.filter { $0 != "updated_at" }.map { "OLD.\($0) IS NOT NEW.\($0)" }
+            let changedBeyondUpdatedAt = "OLD.updated_at IS NEW.updated_at OR " + (others.isEmpty ? "0" : others.joined(separator: " OR "))
             for trigger in ["\(table)_audit_insert", "\(table)_audit_update", "\(table)_audit_delete"] {
                 statements.append("DROP TRIGGER IF EXISTS \(trigger)")
             }
@@ -82,7 +85,7 @@ extension Migrations {
                 END
                 """,
                 """
-                CREATE TRIGGER \(table)_audit_update AFTER UPDATE ON \(table) BEGIN
+                CREATE TRIGGER \(table)_audit_update AFTER UPDATE ON \(table) WHEN \(changedBeyondUpdatedAt) BEGIN
                     INSERT INTO audit_log (id, table_name, record_id, action, changed_by, old_values, new_values)
                     VALUES (\(uuid7), '\(table)', NEW.id, 'update', \(actor), \(object("OLD")), \(object("NEW")));
                 END

@@ -4,8 +4,11 @@ import TouchbaseDomain
 
 extension RecordStore {
     /// Rows of a view (or any described shape) matching a raw condition, in an order.
-    func view(_ shape: Entity, where condition: SQLQueryString, order: String, limit: Int? = nil) async throws -> [Record] {
-        var query = SQLQueryString("SELECT \(unsafeRaw: dialect.selectList(shape)) FROM \(ident: shape.table) WHERE ") + condition
+    func view(_ shape: Entity, where condition: SQLQueryString, order: String, limit: Int? = nil, alias: String? = nil) async throws
+        -> [Record]
+    {
+        let from = SQLQueryString("\(ident: shape.table)") + (alias.map { SQLQueryString(" \(unsafeRaw: $0)") } ?? "")
+        var query = SQLQueryString("SELECT \(unsafeRaw: dialect.selectList(shape, alias: alias)) FROM ") + from + " WHERE " + condition
         query += SQLQueryString(" ORDER BY \(unsafeRaw: order)")
         if let limit { query += " LIMIT \(literal: limit)" }
         let final = query
