@@ -163,11 +163,11 @@ enum Routes {
         let id = { (what: String) in Parameter.path("id", "The \(what)'s id.") }
         return [
             Endpoint(
-                .get, "/api/v1/icp-profile", "getICPProfile", "The ICP profile scores are computed against", tag: "icp",
+                .get, "/api/v1/icp-profile", "getActiveICPProfile", "The ICP profile scores are computed against", tag: "icp",
                 access: .read, response: OpenAPI.ref("ICPProfile")
             ) { _, _ in HTTP.record(try await outreach.icpProfile()) },
             Endpoint(
-                .put, "/api/v1/icp-profile", "updateICPProfile", "Change the ICP profile (the fields given)", tag: "icp",
+                .put, "/api/v1/icp-profile", "updateActiveICPProfile", "Change the ICP profile (the fields given)", tag: "icp",
                 access: .write, request: OpenAPI.ref("ICPProfileUpdate"), response: OpenAPI.ref("ICPProfile"), problems: [400, 422]
             ) { request, context in
                 HTTP.record(try await outreach.updateICPProfile(try await HTTP.object(request, context: context)))

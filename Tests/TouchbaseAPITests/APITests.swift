@@ -241,6 +241,18 @@ struct APITests {
             ] {
                 #expect(paths[path] != nil, "\(path) is missing from the document")
             }
+            var operationIDs: [String] = []
+            for (_, item) in paths {
+                for (_, op) in item.objectValue ?? [:] { operationIDs += op["operationId"]?.stringValue.map { [$0] } ?? [] }
+            }
+            #expect(Set(operationIDs).count == operationIDs.count, "operation ids must be unique")
+            for (path, item) in paths {
+                let names = path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+                for (_, op) in item.objectValue ?? [:] {
+                    let declared = (op["parameters"]?.arrayValue ?? []).filter { $0["in"] == "path" }.compactMap { $0["name"]?.stringValue }
+                    #expect(declared.sorted() == names.sorted(), "\(path) declares its path parameters")
+                }
+            }
             let schemas = doc["components"]["schemas"]?.objectValue ?? [:]
             for entity in Entities.all {
                 #expect(schemas[entity.schemaName]?["properties"]?.objectValue?.count == entity.fields.count)
