@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TouchbaseDomain
+
+@Suite("Outreach scoring and statistics")
+struct OutreachScoringTests {
+    let profile = ICPProfile(
+        exactTitles: ["Director of QA"], primaryTitles: ["qa", "quality"], secondaryTitles: ["engineering"],
+        topVerticals: ["FinTech"], adjacentVerticals: ["SaaS"], sweetSpot: 200...2000, acceptable: 50...10000,
+        seniorityMap: [:], qaOwnershipKeywords: ["qa", "test"], version: "v1")
+
+    func subject(title: String?, seniority: String? = nil, industry: String? = nil, employees: Int? = nil, intent: Bool = false)
+        -> ICPSubject
+    {
+        ICPSubject(title: title, personaType: nil, seniority: seniority, industry: industry, subIndustry: nil, employeeCount: employees, buyerIntent: intent)
+    }
+
+    @Test("title match: exact 3, primary 2, secondary 1, none 0", arguments: [
+        ("Director of QA", 3), ("director of qa", 3), ("Head of Quality", 2), ("VP Engineering", 1), ("CFO", 0), (nil as String?, 0),
+    ])
+    func titles(title: String?, expected: Int) {
+        #expect(ICPScore(profile: profile, subject: subject(title: title)).titleMatch == expected)
+    }
+
+    @Test("size fit by headcount", arguments: [(800, 2), (200, 2), (2001, 1), (50, 1), (49, 0), (20000, 0)])
+    func size(employees: Int, expected: Int) {
+        #expect(ICPScore(profile: profile, subject: subject(title: nil, employees: employees)).companySizeFit == expected)
+    }
+
+    @Test("the composite is the sum of its columns, 0 to 12")
+    func composite() {
+        let best = ICPScore(profile: profile, subject: subject(title: "Director of QA", seniority: "director", industry: "fintech", employees: 500, intent: true))
+        let parts: [Int] = [best.titleMatch, best.verticalMatch, best.companySizeFit, best.seniorityFit, best.buyerIntentBonus]
+        #expect(parts == [3, 2, 2, 2, 2])
+        #expect(best.softwareQAConfirmed)
+        #expect(best.total == 12)
+        let none = ICPScore(profile: profile, subject: subject(title: nil))
+        #expect(none.total == 0)
+        let adjacent = ICPScore(profile: profile, subject: subject(title: "Engineering Manager", seniority: "manager", industry: "SaaS"))
+        #expect(adjacent.verticalMatch == 1 && adjacent.seniorityFit == 1 && adjacent.titleMatch == 1)
+    }
+
+    @Test("priority buckets the ICP total and adds recent hire and signals, capped at 5", arguments: [
+        (nil as Int?, false, 0, 3), (0, false, 0, 1), (5, false, 0, 2), (6, false, 0, 3), (10, false, 0, 4), (12, false, 0, 5),
+        (6, true, 0, 4), (6, true, 2, 5), (12, true, 1, 5),
+    ])
+    func priority(icp: Int?, hired: Bool, signals: Int, expected: Int) {
+        #expect(Priority(icpTotal: icp, recentlyHired: hired, activeSignals: signals).score == expected)
+    }
+
+    @Test("word counts split on blanks", arguments: [("", 0), ("  ", 0), ("one", 1), ("Hi  there,\nfriend\t!", 4)])
+    func words(text: String, expected: Int) {
+        #expect(WordCount.of(text) == expected)
+    }
+
+    @Test("QC flags each problem")
+    func qc() {
+        let good = "Hi Maya, PayFlow ships weekly and " + Array(repeating: "word", count: 60).joined(separator: " ")
+        #expect(DraftQC.check(subject: "Releases at PayFlow", body: good, channel: "email", touchType: "email", firstName: "Maya", companyName: "PayFlow").isEmpty)
+        func codes(_ subject: String?, _ body: String, channel: String = "email", type: String? = "email") -> [String] {
+            DraftQC.check(subject: subject, body: body, channel: channel, touchType: type, firstName: "Maya", companyName: "PayFlow").map(\.code)
+        }
+        #expect(codes("Hi", "Hi Maya") == ["too_short"])
+        #expect(codes("Hi", good + " " + Array(repeating: "more", count: 120).joined(separator: " ")) == ["too_long"])
+        #expect(codes("Hi {{company}}", good) == ["unfilled_placeholder"])
+        #expect(codes("Hi", good.replacingOccurrences(of: "Maya", with: "there").replacingOccurrences(of: "PayFlow", with: "you")) == ["no_personal_reference"])
+        #expect(codes("Hi", good + " act now, it is free") == ["spam_words"])
+        #expect(codes("Hi", good + " https://a.io https://b.io http://c.io") == ["too_many_links"])
+        #expect(codes(String(repeating: "s", count: 61), good) == ["subject_too_long"])
+        #expect(codes(nil, good) == ["missing_subject"])
+        #expect(codes("Hi", "Freedom for Maya", channel: "linkedin", type: nil) == ["too_short"])
+    }
+
+    @Test("two-proportion test: p-value and interval")
+    func proportion() throws {
+        let t = try #require(ProportionTest(successes1: 16, trials1: 40, successes2: 4, trials2: 40))
+        #expect(abs(t.z - 3.0984) < 0.001)
+        #expect(abs(t.pValue - 0.001946) < 0.00001)
+        #expect(t.significant)
+        #expect(t.lower > 0 && t.upper < 1)
+        let even = try #require(ProportionTest(successes1: 5, trials1: 40, successes2: 4, trials2: 40))
+        #expect(!even.significant)
+        #expect(ProportionTest(successes1: 0, trials1: 0, successes2: 1, trials2: 2) == nil)
+        let none = try #require(ProportionTest(successes1: 0, trials1: 10, successes2: 0, trials2: 10))
+        #expect(none.pValue == 1)
+    }
+
+    @Test("a verdict names the better group only when significant")
+    func verdict() {
+        let a = GroupCounts(group: "A", prospects: 40, sent: 40, replies: 4, meetings: 0, opportunities: 0)
+        let b = GroupCounts(group: "B", prospects: 40, sent: 40, replies: 16, meetings: 1, opportunities: 0)
+        #expect(ExperimentVerdict(groups: [a, b], metric: "replies").winner == "B")
+        #expect(ExperimentVerdict(groups: [a, b], metric: "meetings").winner == nil)
+        #expect(ExperimentVerdict(groups: [a], metric: "replies").winner == nil)
+    }
+
+    @Test("group assignment is balanced and reproducible")
+    func assignment() {
+        let items = Array(0..<11)
+        let first = GroupAssignment.assign(items, groups: ["A", "B", "C"], seed: 42)
+        let second = GroupAssignment.assign(items, groups: ["A", "B", "C"], seed: 42)
+        #expect(first.map(\.1) == second.map(\.1) && first.map(\.0) == second.map(\.0))
+        let sizes = ["A", "B", "C"].map { g in first.filter { $0.1 == g }.count }
+        #expect(sizes.max()! - sizes.min()! <= 1)
+        #expect(Set(first.map(\.0)) == Set(items))
+        let other = GroupAssignment.assign(items, groups: ["A", "B", "C"], seed: 43)
+        #expect(other.map(\.0) != first.map(\.0))
+    }
+}
