@@ -203,7 +203,7 @@ public enum OpenAPI {
     /// The whole document.
     public static func document(_ endpoints: [Endpoint]) -> JSONValue {
         var schemas: [String: JSONValue] = extraSchemas
-        for entity in Entities.all { schemas.merge(entitySchemas(entity)) { a, _ in a } }
+        for entity in Entities.stored { schemas.merge(entitySchemas(entity)) { a, _ in a } }
         for view in [Views.contactRelationships, Views.colleagues, Views.needingFollowup, Views.accountOverview] {
             schemas[view.schemaName] = viewSchema(view)
         }

@@ -129,7 +129,7 @@ public final class Database: @unchecked Sendable {
         }
         let dialect = Dialect(engine: engine)
         var lists: [String: String] = [:]
-        for entity in Entities.all { lists[entity.table] = dialect.selectList(entity) }
+        for entity in Entities.stored { lists[entity.table] = dialect.selectList(entity) }
         selectLists = lists
     }
 

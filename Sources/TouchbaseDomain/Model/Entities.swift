@@ -49,7 +49,7 @@ public enum Entities {
             Field(
                 "active_conversations", .integer, access: .readOnly, default: 0,
                 "Conversations with status active; kept by a trigger."),
-        ] + companyFields002 + [
+        ] + companyFields002 + companyFields004 + [
             createdAt, updatedAt,
         ])
 
@@ -79,7 +79,7 @@ public enum Entities {
             Field("is_champion", .boolean, default: false, "Argues for us inside the account."),
             Field("total_touchpoints", .integer, access: .readOnly, default: 0, "Touchpoints with this person; kept by a trigger."),
             Field("last_engaged_at", .timestamp, access: .readOnly, "Latest touch or engagement; kept by a trigger."),
-        ] + contactFields002 + [
+        ] + contactFields002 + contactFields004 + [
             createdAt, updatedAt,
         ])
 
@@ -150,16 +150,20 @@ public enum Entities {
                 "outcome", .text, vocabulary: Vocabulary.outcome,
                 "Furthest engagement reached; raised by the database from the event timestamps."),
             Field("metadata", .jsonObject, default: [:], "Template, campaign, tracking data."),
-        ] + touchpointFields002 + [
+        ] + touchpointFields002 + touchpointFields004 + [
             createdAt, updatedAt,
         ])
 
     /// Every entity served as an API resource, in dependency order.
     public static let all: [Entity] = [
-        companies, contacts, relationships, conversations, batches, agentRuns, messageDrafts, touchpoints, icpProfile,
-        icpScores, signals, researchSnapshots, messageVersions, replies, followups, opportunities, batchProspects,
-        experiments, auditLog,
+        industries, solutions, industrySolutions, companies, contacts, relationships, conversations, batches, agentRuns,
+        events, campaigns, messageDrafts, touchpoints, icpProfile, icpScores, signals, researchSnapshots, messageVersions,
+        replies, followups, opportunities, batchProspects, experiments, llmUsage, campaignContacts, meetings, handoffs,
+        intakeLoads, auditLog,
     ]
 
-    public static func named(_ table: String) -> Entity? { all.first { $0.table == table } }
+    /// Every stored table with a description: the resources and the tables served another way (company slots).
+    public static let stored: [Entity] = all + [companySlots]
+
+    public static func named(_ table: String) -> Entity? { stored.first { $0.table == table } }
 }

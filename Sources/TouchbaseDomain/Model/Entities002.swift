@@ -9,7 +9,7 @@ extension Vocabulary {
     public static let source = ["sales_nav", "apollo", "manual", "referral", "hubspot", "linkedin", "import", "api"]
     public static let signalType = [
         "buyer_intent", "qa_job_posting", "funding", "leadership_change", "product_launch", "competitor_eval",
-        "renewal_window_open_120d", "other",
+        "renewal_window_open_120d", "executive_movement", "funding_raised", "job_postings", "other",
     ]
     public static let entityType = ["person", "company"]
     public static let draftChannel = ["linkedin", "email", "call", "sms", "whatsapp", "mail"]
@@ -150,6 +150,7 @@ extension Entities {
             Field("expires_at", .date, "When the signal becomes stale."),
             Field("acted_on", .boolean, default: false, "Whether we acted on it."),
             Field("processed_at", .timestamp, "When it was processed."),
+        ] + signalFields004 + [
             createdAt, updatedAt,
         ])
 
@@ -176,6 +177,7 @@ extension Entities {
             Field("sources", .jsonArray, default: [], "URLs used."),
             Field("confidence_score", .integer, range: 1...5, "Confidence in the data, 1-5."),
             ref("agent_run_id", "agent_runs", "The agent run that produced it."),
+        ] + researchFields004 + [
             createdAt, updatedAt,
         ])
 
@@ -205,6 +207,7 @@ extension Entities {
             Field("ab_group", .text, vocabulary: Vocabulary.abGroup, "A/B group."),
             Field("ab_variable", .text, "What is being tested."),
             ref("agent_run_id", "agent_runs", "The agent run that drafted it."),
+        ] + draftFields004 + [
             createdAt, updatedAt,
         ])
 

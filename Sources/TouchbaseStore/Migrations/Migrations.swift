@@ -39,6 +39,14 @@ public enum Migrations {
         Migration(
             version: 5, name: "audit_log_triggers", sqlite: sqlite0005, postgres: postgres0005,
             sqliteFromSchema: { sql in try await sqliteAuditTriggers(sql, tables: auditedTables0005) }),
+        Migration(
+            version: 6, name: "catalog_campaigns_slots", sqlite: sqlite0006, postgres: postgres0006,
+            sqliteFromSchema: { sql in try await sqliteAuditTriggers(sql, tables: auditedTables0005 + auditedTables0006) }),
+    ]
+
+    static let auditedTables0006 = [
+        "industries", "solutions", "industry_solutions", "events", "llm_usage", "campaigns", "campaign_contacts", "meetings",
+        "handoffs", "intake_loads", "company_slots",
     ]
 
     static let sqlite0002: [String] = [

@@ -1,100 +1,9 @@
 // Migration 0003 for SQLite: the tables and columns of seed 002 (outreach command center).
 // A shipped migration is never edited; later changes go into a new numbered migration.
 
-private let uuid7 = """
-    (lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 1, 8) || '-' || \
-    substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 9, 4) || '-7' || \
-    substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (random() & 3), 1) || \
-    substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))
-    """
-private let now = "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
-private let nowExpr = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-
-private func inList(_ words: [String]) -> String { words.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ",") }
-
-/// Column definitions in a compact notation, expanded to SQLite DDL.
-private enum Col {
-    case text(String)
-    case vocab(String, [String], default: String? = nil)
-    case int(String, default: Int? = nil, min: Int? = nil, max: Int? = nil)
-    case real(String, min: Double? = nil)
-    case bool(String, default: Bool)
-    case ts(String, defaultNow: Bool = false)
-    case date(String, defaultToday: Bool = false)
-    case json(String, array: Bool = false, nullable: Bool = false)
-    case ref(String, String, required: Bool = false, cascade: Bool = true)
-    case raw(String)
-
-    func ddl(_ table: String) -> String {
-        func check(_ name: String, _ cond: String) -> String { " CONSTRAINT ck_\(table)__\(name) CHECK (\(cond))" }
-        switch self {
-        case .text(let n): return "\(n) TEXT" + check(n, "instr(\(n), char(0)) = 0")
-        case .vocab(let n, let words, let d):
-            return "\(n) TEXT" + (d.map { " NOT NULL DEFAULT '\($0)'" } ?? "") + check(n, "\(n) IN (\(inList(words)))")
-        case .int(let n, let d, let lo, let hi):
-            var conds: [String] = []
-            if let lo { conds.append("\(n) >= \(lo)") }
-            if let hi { conds.append("\(n) <= \(hi)") }
-            return "\(n) INTEGER" + (d.map { " NOT NULL DEFAULT \($0)" } ?? "")
-                + (conds.isEmpty ? "" : check(n, conds.joined(separator: " AND ")))
-        case .real(let n, let lo): return "\(n) REAL" + (lo.map { check(n, "\(n) >= \($0)") } ?? "")
-        case .bool(let n, let d): return "\(n) INTEGER NOT NULL DEFAULT \(d ? 1 : 0)" + check(n, "\(n) IN (0, 1)")
-        case .ts(let n, let dn): return "\(n) TEXT" + (dn ? " DEFAULT \(now)" : "")
-        case .date(let n, let dt): return "\(n) TEXT" + (dt ? " DEFAULT (date('now'))" : "")
-        case .json(let n, let array, let nullable):
-            let kind = array ? "array" : "object"
-            if nullable { return "\(n) TEXT" + check(n, "\(n) IS NULL OR (json_valid(\(n)) AND json_type(\(n)) = '\(kind)')") }
-            return "\(n) TEXT NOT NULL DEFAULT '\(array ? "[]" : "{}")'" + check(n, "json_valid(\(n)) AND json_type(\(n)) = '\(kind)'")
-        case .ref(let n, let target, let required, let cascade):
-            return "\(n) TEXT" + (required ? " NOT NULL" : "") + " REFERENCES \(target) (id) ON DELETE \(cascade ? "CASCADE" : "SET NULL")"
-        case .raw(let s): return s
-        }
-    }
-
-    var name: String? {
-        switch self {
-        case .text(let n), .vocab(let n, _, _), .int(let n, _, _, _), .real(let n, _), .bool(let n, _), .ts(let n, _),
-            .date(let n, _), .json(let n, _, _), .ref(let n, _, _, _):
-            return n
-        case .raw: return nil
-        }
-    }
-}
-
-private func table(_ name: String, _ cols: [Col], extra: [String] = []) -> [String] {
-    let body = (["id TEXT PRIMARY KEY NOT NULL DEFAULT \(uuid7)"] + cols.map { $0.ddl(name) }
-        + ["created_at TEXT NOT NULL DEFAULT \(now)", "updated_at TEXT NOT NULL DEFAULT \(now)"] + extra)
-        .joined(separator: ",\n    ")
-    let writable = cols.compactMap(\.name)
-    return [
-        "CREATE TABLE \(name) (\n    \(body)\n)",
-        """
-        CREATE TRIGGER \(name)_updated_at AFTER UPDATE OF \(writable.joined(separator: ", ")) ON \(name)
-        WHEN NEW.updated_at IS OLD.updated_at
-        BEGIN UPDATE \(name) SET updated_at = \(nowExpr) WHERE id = NEW.id; END
-        """,
-    ]
-}
-
-private func addColumns(_ table: String, _ cols: [Col]) -> [String] {
-    cols.map { "ALTER TABLE \(table) ADD COLUMN \($0.ddl(table))" }
-}
-
-private let channels = ["email", "sms", "call", "linkedin", "mail", "whatsapp", "meeting"]
-
-/// The updated_at triggers of 0001 are rebuilt to cover the columns 0003 adds.
-private func retouch(_ table: String, _ columns: [String]) -> [String] {
-    [
-        "DROP TRIGGER \(table)_updated_at",
-        """
-        CREATE TRIGGER \(table)_updated_at AFTER UPDATE OF \(columns.joined(separator: ", ")) ON \(table)
-        WHEN NEW.updated_at IS OLD.updated_at
-        BEGIN UPDATE \(table) SET updated_at = \(nowExpr) WHERE id = NEW.id; END
-        """,
-    ]
-}
-
 extension Migrations {
+    private typealias Col = SQLiteDDL.Col
+
     static let companyColumns0003: [String] = [
         "sub_industry", "employee_count", "employee_band", "segment", "known_tools", "linkedin_company_url", "website_url",
         "buyer_intent", "buyer_intent_date", "annual_revenue", "funding_stage", "last_funding_date", "last_funding_amount",
@@ -110,21 +19,21 @@ extension Migrations {
     ]
 
     static let sqlite0003: [String] =
-        table("batches", [
+        SQLiteDDL.table("batches", [
             .int("batch_number", min: 1), .date("created_date", defaultToday: true), .int("prospect_count", default: 0),
             .text("ab_variable"), .text("ab_description"), .text("pre_brief"), .json("mix_ratio"),
             .vocab("status", ["building", "ready", "active", "completed"], default: "building"), .text("html_file_path"),
             .json("metrics"),
         ])
-        + table("agent_runs", [
-            .raw("run_type TEXT NOT NULL CONSTRAINT ck_agent_runs__run_type CHECK (run_type IN (\(inList(["research", "draft", "qc", "analysis", "pre_brief", "batch_build", "reply_triage", "call_prep", "signal_scan"]))))"),
+        + SQLiteDDL.table("agent_runs", [
+            .raw("run_type TEXT NOT NULL CONSTRAINT ck_agent_runs__run_type CHECK (run_type IN (\(SQLiteDDL.inList(["research", "draft", "qc", "analysis", "pre_brief", "batch_build", "reply_triage", "call_prep", "signal_scan"]))))"),
             .text("agent_name"), .ref("contact_id", "contacts", cascade: false), .ref("batch_id", "batches", cascade: false),
             .json("inputs"), .json("outputs"), .json("sources_used", array: true), .json("decisions"),
             .int("tokens_used", min: 0), .int("duration_ms", min: 0),
             .vocab("status", ["running", "success", "partial", "error"], default: "running"), .text("error_message"),
             .ref("parent_run_id", "agent_runs", cascade: false), .ts("started_at", defaultNow: true), .ts("completed_at"),
         ])
-        + table("message_drafts", [
+        + SQLiteDDL.table("message_drafts", [
             .ref("contact_id", "contacts", required: true), .ref("batch_id", "batches", cascade: false),
             .raw("channel TEXT NOT NULL CONSTRAINT ck_message_drafts__channel CHECK (channel IN ('linkedin','email','call','sms','whatsapp','mail'))"),
             .int("touch_number", min: 1, max: 20),
@@ -138,18 +47,18 @@ extension Migrations {
             .vocab("approval_status", ["draft", "ready", "sent", "archived"], default: "draft"),
             .vocab("ab_group", ["A", "B", "C"]), .text("ab_variable"), .ref("agent_run_id", "agent_runs", cascade: false),
         ])
-        + table("message_versions", [
+        + SQLiteDDL.table("message_versions", [
             .ref("message_draft_id", "message_drafts", required: true), .raw("version INTEGER NOT NULL CONSTRAINT ck_message_versions__version CHECK (version >= 1)"),
             .text("subject_line"), .text("body"), .int("word_count", min: 0),
         ])
-        + table("icp_profiles", [
+        + SQLiteDDL.table("icp_profiles", [
             .raw("name TEXT NOT NULL DEFAULT 'default'"), .json("exact_titles", array: true), .json("primary_titles", array: true),
             .json("secondary_titles", array: true), .json("top_verticals", array: true), .json("adjacent_verticals", array: true),
             .int("size_sweet_spot_min", default: 200, min: 0), .int("size_sweet_spot_max", default: 5000, min: 0),
             .int("size_ok_min", default: 50, min: 0), .int("size_ok_max", default: 20000, min: 0), .json("seniority_map"),
             .json("qa_ownership_keywords", array: true), .raw("scoring_version TEXT NOT NULL DEFAULT 'v1'"),
         ])
-        + table("icp_scores", [
+        + SQLiteDDL.table("icp_scores", [
             .ref("contact_id", "contacts", required: true), .int("title_match", default: 0, min: 0, max: 3),
             .int("vertical_match", default: 0, min: 0, max: 2), .int("company_size_fit", default: 0, min: 0, max: 2),
             .int("seniority_fit", default: 0, min: 0, max: 2), .bool("software_qa_confirmed", default: false),
@@ -157,13 +66,13 @@ extension Migrations {
             .raw("total_score INTEGER GENERATED ALWAYS AS (title_match + vertical_match + company_size_fit + seniority_fit + software_qa_confirmed + buyer_intent_bonus) VIRTUAL"),
             .ts("scored_at", defaultNow: true), .text("scoring_version"),
         ])
-        + table("signals", [
+        + SQLiteDDL.table("signals", [
             .ref("company_id", "companies"), .ref("contact_id", "contacts"),
-            .raw("signal_type TEXT NOT NULL CONSTRAINT ck_signals__signal_type CHECK (signal_type IN (\(inList(["buyer_intent", "qa_job_posting", "funding", "leadership_change", "product_launch", "competitor_eval", "renewal_window_open_120d", "other"]))))"),
+            .raw("signal_type TEXT NOT NULL CONSTRAINT ck_signals__signal_type CHECK (signal_type IN (\(SQLiteDDL.inList(["buyer_intent", "qa_job_posting", "funding", "leadership_change", "product_launch", "competitor_eval", "renewal_window_open_120d", "executive_movement", "funding_raised", "job_postings", "other"]))))"),
             .text("description"), .text("source_url"), .json("payload"), .ts("detected_at", defaultNow: true),
             .date("expires_at"), .bool("acted_on", default: false), .ts("processed_at"),
         ])
-        + table("research_snapshots", [
+        + SQLiteDDL.table("research_snapshots", [
             .ref("contact_id", "contacts"), .ref("company_id", "companies"),
             .raw("entity_type TEXT NOT NULL CONSTRAINT ck_research_snapshots__entity_type CHECK (entity_type IN ('person','company'))"),
             .text("headline"), .text("summary"), .json("career_history", array: true), .text("responsibilities"),
@@ -171,20 +80,20 @@ extension Migrations {
             .text("company_products"), .text("company_metrics"), .text("company_news"), .text("hiring_signals"),
             .json("sources", array: true), .int("confidence_score", min: 1, max: 5), .ref("agent_run_id", "agent_runs", cascade: false),
         ], extra: ["CONSTRAINT ck_research_snapshots__contact_id CHECK (contact_id IS NOT NULL OR company_id IS NOT NULL)"])
-        + table("replies", [
+        + SQLiteDDL.table("replies", [
             .ref("contact_id", "contacts", required: true), .ref("touchpoint_id", "touchpoints", cascade: false),
-            .vocab("channel", channels), .vocab("intent", ["positive", "neutral", "not_now", "referral", "unsubscribe", "negative"]),
+            .vocab("channel", SQLiteDDL.channels), .vocab("intent", ["positive", "neutral", "not_now", "referral", "unsubscribe", "negative"]),
             .vocab("reply_tag", ["opener", "pain_hook", "proof_point", "timing", "referral", "not_interested", "unknown"]),
             .text("summary"), .text("raw_text"), .text("referral_name"), .text("referral_title"),
             .int("follow_up_days", min: 1, max: 365), .text("recommended_next_step"), .text("next_step_taken"),
             .ts("replied_at", defaultNow: true), .ts("handled_at"),
         ])
-        + table("followups", [
-            .ref("contact_id", "contacts", required: true), .int("touch_number", min: 1, max: 20), .vocab("channel", channels),
+        + SQLiteDDL.table("followups", [
+            .ref("contact_id", "contacts", required: true), .int("touch_number", min: 1, max: 20), .vocab("channel", SQLiteDDL.channels),
             .raw("due_date TEXT NOT NULL"), .vocab("state", ["pending", "completed", "skipped", "overdue"], default: "pending"),
             .ref("message_draft_id", "message_drafts", cascade: false), .bool("reminder_sent", default: false), .ts("completed_at"),
         ])
-        + table("opportunities", [
+        + SQLiteDDL.table("opportunities", [
             .ref("contact_id", "contacts", required: true), .ref("company_id", "companies"), .ts("meeting_date"),
             .bool("meeting_held", default: false), .vocab("meeting_outcome", ["qualified", "disqualified", "no_show", "rescheduled"]),
             .ts("opportunity_created_date"), .bool("opportunity_created", default: false),
@@ -195,13 +104,13 @@ extension Migrations {
             .int("attribution_personalization_score"), .text("attribution_ab_group"), .text("attribution_ab_variable"),
             .text("ae_name"), .text("ae_feedback"), .text("disqualification_reason"), .text("notes"),
         ])
-        + table("batch_prospects", [
+        + SQLiteDDL.table("batch_prospects", [
             .ref("batch_id", "batches", required: true), .ref("contact_id", "contacts", required: true),
             .vocab("ab_group", ["A", "B", "C"]),
             .vocab("sequence_status", ["not_started", "in_progress", "replied", "paused", "completed"], default: "not_started"),
             .int("position_in_batch", min: 0),
         ])
-        + table("experiments", [
+        + SQLiteDDL.table("experiments", [
             .raw("name TEXT NOT NULL CONSTRAINT ck_experiments__name CHECK (length(trim(name)) > 0)"),
             .vocab("variable", ["pain_hook", "proof_point_style", "opener_style", "ask_intensity", "message_length"]),
             .text("group_a_desc"), .text("group_b_desc"), .text("group_c_desc"),
@@ -211,20 +120,20 @@ extension Migrations {
             .int("group_b_meetings", default: 0), .int("group_b_opps", default: 0), .vocab("winner", ["A", "B", "C"]),
             .text("conclusion"),
         ])
-        + table("audit_log", [
+        + SQLiteDDL.table("audit_log", [
             .raw("table_name TEXT NOT NULL"), .raw("record_id TEXT NOT NULL"),
             .raw("action TEXT NOT NULL CONSTRAINT ck_audit_log__action CHECK (action IN ('insert','update','delete'))"),
             .raw("changed_by TEXT NOT NULL"), .json("old_values", nullable: true), .json("new_values", nullable: true),
             .ts("timestamp", defaultNow: true),
         ])
-        + addColumns("companies", [
+        + SQLiteDDL.addColumns("companies", [
             .text("sub_industry"), .int("employee_count", min: 0), .vocab("employee_band", ["1-50", "51-200", "201-1000", "1001-5000", "5000+"]),
             .vocab("segment", ["Enterprise", "Mid-Market", "SMB"]), .json("known_tools", array: true), .text("linkedin_company_url"),
             .text("website_url"), .bool("buyer_intent", default: false), .date("buyer_intent_date"), .text("annual_revenue"),
             .text("funding_stage"), .date("last_funding_date"), .text("last_funding_amount"), .text("hq_location"), .text("notes"),
             .date("research_freshness"),
         ])
-        + addColumns("contacts", [
+        + SQLiteDDL.addColumns("contacts", [
             .text("persona_type"), .bool("email_verified", default: false), .text("location"), .text("timezone"),
             .int("tenure_months", min: 0), .bool("recently_hired", default: false), .text("previous_company"),
             .text("previous_title"),
@@ -234,17 +143,17 @@ extension Migrations {
             .bool("do_not_contact", default: false), .text("dnc_reason"),
             .vocab("source", ["sales_nav", "apollo", "manual", "referral", "hubspot", "linkedin", "import", "api"]),
         ])
-        + addColumns("touchpoints", [
+        + SQLiteDDL.addColumns("touchpoints", [
             .raw("message_draft_id TEXT REFERENCES message_drafts (id) ON DELETE SET NULL"), .int("touch_number", min: 1, max: 20),
             .int("call_duration_seconds", min: 0), .text("call_notes"), .bool("confirmed_by_user", default: true),
         ])
-        + retouch("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"] + companyColumns0003)
-        + retouch("contacts", [
+        + SQLiteDDL.retouch("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"] + companyColumns0003)
+        + SQLiteDDL.retouch("contacts", [
             "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
             "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
             "is_decision_maker", "is_champion",
         ] + contactColumns0003)
-        + retouch("touchpoints", [
+        + SQLiteDDL.retouch("touchpoints", [
             "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
             "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
         ] + touchpointColumns0003)
