@@ -160,6 +160,72 @@ public enum OpenAPI {
             "RelatedContact": [
                 "allOf": [ref("ContactRelationship"), ["type": "object", "properties": ["contact": ref("Contact")]]]
             ],
+            "RecommendedSolution": [
+                "type": "object",
+                "properties": [
+                    "solution_id": ["type": "string", "format": "uuid"], "name": ["type": "string"], "solution": ref("Solution"),
+                    "score": ["type": "number", "minimum": 0, "maximum": 1], "matched": ["type": "array", "items": ["type": "string"]],
+                ],
+            ],
+            "LLMUsageSummary": [
+                "type": "object",
+                "properties": [
+                    "key": ["type": "string"], "calls": ["type": "integer"], "prompt_tokens": ["type": "integer"],
+                    "completion_tokens": ["type": "integer"], "total_tokens": ["type": "integer"], "cost": ["type": "number"],
+                    "latency_p50_ms": ["type": ["number", "null"]], "latency_p95_ms": ["type": ["number", "null"]],
+                ],
+            ],
+            "SlotSuggestion": [
+                "type": "object",
+                "properties": ["role_code": ["type": "string"], "candidates": ["type": "array", "items": object]],
+            ],
+            "SlotAssignment": [
+                "type": "object", "required": ["contact_id"], "additionalProperties": false,
+                "properties": ["contact_id": ["type": ["string", "null"], "format": "uuid"]],
+            ],
+            "Verification": [
+                "type": "object", "required": ["email_status"], "additionalProperties": false,
+                "properties": [
+                    "email_status": ["type": "string", "enum": ["green", "yellow", "red", "gray"]],
+                    "email_confidence": ["type": ["number", "null"], "minimum": 0, "maximum": 100],
+                    "email_source_url": ["type": ["string", "null"], "pattern": "^[^\\u0000]*$"],
+                    "email_checked_at": ["type": ["string", "null"], "format": "date-time"],
+                ],
+            ],
+            "CompanyReference": [
+                "type": "object", "required": ["company_id"], "properties": ["company_id": ["type": "string", "format": "uuid"]],
+            ],
+            "MembersAdded": [
+                "type": "object",
+                "properties": ["added": ["type": "integer"], "members": ["type": "array", "items": ref("CampaignContact")]],
+            ],
+            "CompanyCheck": [
+                "type": "object", "required": ["kind"], "properties": ["kind": ["type": "string", "enum": ["site", "linkedin", "news"]]],
+            ],
+            "ContactCheck": [
+                "type": "object", "required": ["kind"],
+                "properties": [
+                    "kind": ["type": "string", "enum": ["profile", "email"]],
+                    "email_status": ["type": "string", "enum": ["green", "yellow", "red", "gray"]],
+                    "email_confidence": ["type": "number", "minimum": 0, "maximum": 100], "email_source_url": ["type": "string"],
+                ],
+            ],
+            "QueueItem": [
+                "type": "object",
+                "properties": [
+                    "company_id": ["type": "string", "format": "uuid"], "contact_id": ["type": "string", "format": "uuid"],
+                    "url_type": ["type": "string"], "url": ["type": "string"], "email": ["type": "string"],
+                    "last_checked_at": ["type": ["string", "null"], "format": "date-time"],
+                ],
+            ],
+            "PromotionResult": [
+                "type": "object",
+                "properties": [
+                    "inserted": ["type": "integer"], "updated": ["type": "integer"], "skipped": ["type": "integer"], "failed": ["type": "integer"],
+                    "errors": ["type": "array", "items": ["type": "object", "properties": ["row": ["type": "integer"], "reason": ["type": "string"]]]],
+                ],
+            ],
+            "DataQuality": ["type": "object"],
             "QCResult": [
                 "type": "object",
                 "properties": [
@@ -204,7 +270,10 @@ public enum OpenAPI {
     public static func document(_ endpoints: [Endpoint]) -> JSONValue {
         var schemas: [String: JSONValue] = extraSchemas
         for entity in Entities.stored { schemas.merge(entitySchemas(entity)) { a, _ in a } }
-        for view in [Views.contactRelationships, Views.colleagues, Views.needingFollowup, Views.accountOverview] {
+        for view in [
+            Views.contactRelationships, Views.colleagues, Views.needingFollowup, Views.accountOverview, AccountRepository.slotView,
+            AccountRepository.nextRenewals, AccountRepository.dueRenewals,
+        ] {
             schemas[view.schemaName] = viewSchema(view)
         }
         var paths: [String: JSONValue] = [:]

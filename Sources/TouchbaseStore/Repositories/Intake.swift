@@ -1,0 +1,141 @@
+import Foundation
+import SQLKit
+import TouchbaseDomain
+
+/// The outcome of promoting an intake load.
+public struct PromotionResult: Sendable {
+    public var inserted = 0
+    public var updated = 0
+    public var skipped = 0
+    public var failed = 0
+    public var errors: [(row: Int, reason: String)] = []
+
+    public var json: JSONValue {
+        [
+            "inserted": .int(Int64(inserted)), "updated": .int(Int64(updated)), "skipped": .int(Int64(skipped)),
+            "failed": .int(Int64(failed)),
+            "errors": .array(errors.map { ["row": .int(Int64($0.row)), "reason": .string($0.reason)] }),
+        ]
+    }
+}
+
+/// Promotes staged raw rows (seed 004's intake.raw_loads) into companies and contacts.
+///
+/// Each row is validated like an API write (unknown columns are ignored; `company_name`, `website` and
+/// `full_name` are understood). Companies are matched on their normalised domain, contacts on email
+/// (case-insensitively) and then LinkedIn URL; a contact row's company is found or created from `company_domain`,
+/// its email's domain or `company_name`. A match only has its empty fields filled, never a stored value
+/// blanked, so promoting the same load again changes nothing. Each row commits on its own: a bad row is
+/// reported and the others go in.
+public struct IntakeRepository: Sendable {
+    public let store: RecordStore
+    public init(database: Database) { store = RecordStore(database: database) }
+
+    public func promote(loadID: UUID) async throws -> PromotionResult {
+        let load = try await store.get(Entities.intakeLoads, loadID)
+        let rows = load["rows"].arrayValue ?? []
+        let kind = load.string("kind") ?? "companies"
+        var result = PromotionResult()
+        for (index, raw) in rows.enumerated() {
+            do {
+                guard case .object(let object) = raw else { throw DomainError.badRequest("the row is not a JSON object") }
+                let outcome = kind == "contacts" ? try await promoteContact(object) : try await promoteCompany(object).outcome
+                switch outcome {
+                case .inserted: result.inserted += 1
+                case .updated: result.updated += 1
+                case .skipped: result.skipped += 1
+                }
+            } catch let error as DomainError {
+                result.failed += 1
+                result.errors.append((index + 1, error.message))
+            }
+        }
+        let summary = result.json
+        _ = try await store.database.transaction { sql in
+            try await store.apply(
+                Entities.intakeLoads, loadID,
+                ["status": "promoted", "result": summary, "promoted_at": .string(Timestamp.format(Date()))], on: sql)
+        }
+        return result
+    }
+
+    enum Outcome { case inserted, updated, skipped }
+
+    /// Known fields of an entity from a raw row; blanks count as absent.
+    static func fields(_ entity: Entity, _ row: [String: JSONValue]) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (key, value) in row {
+            guard let field = entity.field(key), field.access == .writable else { continue }
+            if case .string(let s) = value, s.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if value.isNull { continue }
+            out[key] = value
+        }
+        return out
+    }
+
+    /// Inserts the row, or fills the empty fields of the record it matches.
+    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?) async throws -> (Record, Outcome) {
+        guard let match else { return (try await store.create(entity, values), .inserted) }
+        let validated = try entity.validate(values, mode: .update)
+        var fill: [String: JSONValue] = [:]
+        for (key, value) in validated {
+            let current = match[key]
+            let empty = current.isNull || current == .string("") || current == .array([]) || current == .object([:])
+            if empty && !value.isNull && value != current { fill[key] = value }
+        }
+        if fill.isEmpty { return (match, .skipped) }
+        let final = fill
+        let record = try await store.database.transaction { sql in try await store.apply(entity, match.id, final, on: sql) }
+        return (record, .updated)
+    }
+
+    func promoteCompany(_ row: [String: JSONValue]) async throws -> (record: Record, outcome: Outcome) {
+        var values = Self.fields(Entities.companies, row)
+        if values["name"] == nil, let name = row["company_name"] { values["name"] = name }
+        if values["website_url"] == nil, let site = row["website"] { values["website_url"] = site }
+        if values["domain"] == nil, let site = values["website_url"]?.stringValue, let domain = try? Field.normalize(site, .domain) {
+            values["domain"] = .string(domain)
+        }
+        var match: Record?
+        if let domain = values["domain"]?.stringValue {
+            let normalized = (try? Field.normalize(domain, .domain)) ?? domain
+            match = try await store.select(Entities.companies, where: [("domain", .string(normalized))], limit: 1).first
+        }
+        return try await upsert(Entities.companies, values, match: match)
+    }
+
+    func promoteContact(_ row: [String: JSONValue]) async throws -> Outcome {
+        var values = Self.fields(Entities.contacts, row)
+        if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
+            let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
+            values["first_name"] = .string(parts[0])
+            if parts.count > 1 { values["last_name"] = .string(parts[1]) }
+        }
+        // Validate before touching companies, so a bad row creates nothing.
+        _ = try Entities.contacts.validate(values, mode: .create)
+        if values["company_id"] == nil {
+            var companyRow: [String: JSONValue] = [:]
+            if let d = row["company_domain"] ?? row["domain"] { companyRow["domain"] = d }
+            if let w = row["company_website"] ?? row["website"] { companyRow["website_url"] = w }
+            if companyRow["domain"] == nil, companyRow["website_url"] == nil, let email = values["email"]?.stringValue,
+                let at = email.firstIndex(of: "@")
+            {
+                companyRow["domain"] = .string(String(email[email.index(after: at)...]))
+            }
+            if let name = row["company_name"] ?? row["company"] { companyRow["name"] = name }
+            if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
+            if companyRow["name"] != nil {
+                let (company, _) = try await promoteCompany(companyRow)
+                values["company_id"] = .string(company.id.lowercased)
+            }
+        }
+        var match: Record?
+        if let email = values["email"]?.stringValue, let normalized = try? Field.normalize(email, .email) {
+            match = try await store.select(Entities.contacts, where: [("email", .string(normalized))], limit: 1).first
+        }
+        if match == nil, let url = values["linkedin_url"]?.stringValue, let normalized = try? Field.normalize(url, .url) {
+            match = try await store.select(Entities.contacts, where: [("linkedin_url", .string(normalized))], limit: 1).first
+        }
+        return try await upsert(Entities.contacts, values, match: match).1
+    }
+}
