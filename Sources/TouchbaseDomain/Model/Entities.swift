@@ -23,10 +23,16 @@ public enum Vocabulary {
     public static let role = ["admin", "member", "agent", "viewer"]
 }
 
-private let id = Field("id", .uuid, access: .createOnly, "Time-ordered UUID (version 7); generated when not given.")
-private let createdAt = Field("created_at", .timestamp, access: .readOnly, "When the row was created (UTC).")
-private let updatedAt = Field(
+/// The columns every table has, described once.
+let id = Field("id", .uuid, access: .createOnly, "Time-ordered UUID (version 7); generated when not given.")
+let createdAt = Field("created_at", .timestamp, access: .readOnly, "When the row was created (UTC).")
+let updatedAt = Field(
     "updated_at", .timestamp, access: .readOnly, "When a writable field last changed (UTC); set by the database.")
+
+/// A reference to another table's id.
+func ref(_ name: String, _ table: String, required: Bool = false, _ summary: String) -> Field {
+    Field(name, .uuid, required: required, references: table, summary)
+}
 
 /// The entity descriptions of the unified model. Storage, JSON, validation, filters and OpenAPI derive from these.
 public enum Entities {

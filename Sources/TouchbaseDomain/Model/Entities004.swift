@@ -9,15 +9,6 @@ extension Vocabulary {
     public static let intakeStatus = ["staged", "promoted", "failed"]
 }
 
-private let id = Field("id", .uuid, access: .createOnly, "Time-ordered UUID (version 7); generated when not given.")
-private let createdAt = Field("created_at", .timestamp, access: .readOnly, "When the row was created (UTC).")
-private let updatedAt = Field(
-    "updated_at", .timestamp, access: .readOnly, "When a writable field last changed (UTC); set by the database.")
-
-private func ref(_ name: String, _ table: String, required: Bool = false, _ summary: String) -> Field {
-    Field(name, .uuid, required: required, references: table, summary)
-}
-
 extension Entities {
     /// Columns seeds 003 and 004 add to companies.
     static let companyFields004: [Field] = [
