@@ -58,4 +58,33 @@ struct CommandsTests {
         await #expect(throws: DomainError.self) { try await run(["token", "revoke", "ops"] + db) }
         await database.shutdown()
     }
+
+    @Test("signals scan raises a renewal signal once; queue lists what needs checking")
+    func signalsAndQueues() async throws {
+        let dir = NSTemporaryDirectory() + "touchbase-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = ["--database", dir + "/cli.sqlite"]
+        func run(_ args: [String]) async throws {
+            var command = try TouchbaseCommand.parseAsRoot(args)
+            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        }
+        try await run(["migrate"] + db)
+        let database = try Database(location: .sqlite(path: dir + "/cli.sqlite"))
+        let month = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).month!
+        _ = try await CompanyRepository(database: database).create([
+            "name": "Soon", "domain": "soon.io", "website_url": "https://soon.io", "renewal_month": .int(Int64(month % 12 + 1)),
+        ])
+        try await run(["signals", "scan"] + db)
+        try await run(["signals", "scan"] + db)
+        let signals = try await RecordStore(database: database).select(Entities.signals)
+        #expect(signals.count == 1)
+        #expect(signals.first?.string("signal_type") == "renewal_window_open_120d")
+        let audit = try await RecordStore(database: database).select(Entities.auditLog, where: [("table_name", "signals")])
+        #expect(audit.first?.string("changed_by") == "cli:signals-scan")
+        try await run(["queue", "company-urls", "--days", "7"] + db)
+        #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["queue", "nope"]) }
+        #expect(try await AccountRepository(database: database).queue("company-urls").count == 1)
+        await database.shutdown()
+    }
 }
