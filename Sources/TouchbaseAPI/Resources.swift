@@ -7,7 +7,7 @@ import TouchbaseStore
 enum Resources {
     static let reservedQuery: Set<String> = ["limit", "cursor", "q"]
 
-    static func endpoints(_ entity: Entity, store: RecordStore, after: (@Sendable (Record) async throws -> Record)? = nil)
+    static func endpoints(_ entity: Entity, store: RecordStore, after: (@Sendable (Record, Bool) async throws -> Record)? = nil)
         -> [Endpoint]
     {
         let base = "/api/v1/\(entity.path)"
@@ -37,7 +37,7 @@ enum Resources {
                 request: OpenAPI.ref("\(name)Create"), status: 201, response: OpenAPI.ref(name), problems: [400, 409, 422]
             ) { request, context in
                 var record = try await store.create(entity, try await HTTP.object(request, context: context))
-                if let after { record = try await after(record) }
+                if let after { record = try await after(record, true) }
                 var response = HTTP.record(record, status: .created)
                 response.headers[.location] = "\(base)/\(record.id.lowercased)"
                 return response
@@ -56,7 +56,7 @@ enum Resources {
                 let id = try HTTP.id(context, entity: entity.singular)
                 let patch = try await HTTP.object(request, context: context)
                 var record = try await store.update(entity, id, patch)
-                if let after { record = try await after(record) }
+                if let after { record = try await after(record, false) }
                 return HTTP.record(record)
             },
             Endpoint(

@@ -142,14 +142,18 @@ enum Routes {
         return endpoints
     }
 
-    /// Work that follows a write through the API: a contact's priority when one of its inputs changed.
-    static func afterWrite(_ entity: Entity, database: Database) -> (@Sendable (Record) async throws -> Record)? {
+    /// Work that follows a write through the API: a contact's priority when one of its inputs may have changed
+    /// (a new contact starts at the default unless recently hired).
+    static func afterWrite(_ entity: Entity, database: Database) -> (@Sendable (Record, Bool) async throws -> Record)? {
         let outreach = OutreachRepository(database: database)
         switch entity.table {
         case "contacts":
-            return { contact in try await outreach.recomputePriority(contactID: contact.id) }
+            return { contact, created in
+                if created && !contact.bool("recently_hired") { return contact }
+                return try await outreach.recomputePriority(contactID: contact.id)
+            }
         case "signals":
-            return { signal in
+            return { signal, _ in
                 if let contact = signal.uuid("contact_id") { try await outreach.recomputePriority(contactID: contact) }
                 return signal
             }

@@ -88,6 +88,9 @@ public struct OutreachRepository: Sendable {
         }
         let priority = Priority(
             icpTotal: latest.map { $0.int("total_score") }, recentlyHired: contact.bool("recently_hired"), activeSignals: active)
+        if contact.int("priority_score") == priority.score && contact["priority_factors"] == .object(priority.factors) {
+            return contact
+        }
         return try await database.transaction { sql in
             try await store.apply(
                 Entities.contacts, contactID,
