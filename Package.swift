@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // CSV import: streaming reader, export layouts, importer.
+        .target(name: "TouchbaseImport", dependencies: ["TouchbaseDomain", "TouchbaseStore"]),
         // The CLI as a library.
         .target(
             name: "TouchbaseCommands",
@@ -56,6 +58,7 @@ let package = Package(
                 "TouchbaseDomain",
                 "TouchbaseStore",
                 "TouchbaseAPI",
+                "TouchbaseImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -73,6 +76,10 @@ let package = Package(
         .testTarget(
             name: "TouchbaseStoreTests",
             dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseTestSupport"]
+        ),
+        .testTarget(
+            name: "TouchbaseImportTests",
+            dependencies: ["TouchbaseImport", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport"]
         ),
         .testTarget(
             name: "TouchbaseCommandsTests",

@@ -241,6 +241,34 @@ extension Field {
         }
     }
 
+    /// Reads spreadsheet text as this field's type (numbers with thousands separators, yes/no booleans,
+    /// lists separated by `;` or `,`); what cannot be read stays text, so validation reports it.
+    public func coerce(text raw: String) -> JSONValue {
+        let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch type {
+        case .integer:
+            let digits = s.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "_", with: "")
+            if let i = Int64(digits) { return .int(i) }
+            if let d = Double(digits), d.rounded() == d { return .int(Int64(d)) }
+            return .string(s)
+        case .decimal:
+            return Double(s.replacingOccurrences(of: ",", with: "")).map { .double($0) } ?? .string(s)
+        case .boolean:
+            switch s.lowercased() {
+            case "true", "yes", "y", "1": return .bool(true)
+            case "false", "no", "n", "0": return .bool(false)
+            default: return .string(s)
+            }
+        case .jsonArray:
+            return .array(s.split(whereSeparator: { $0 == ";" || $0 == "," }).map { .string($0.trimmingCharacters(in: .whitespaces)) }
+                .filter { $0 != .string("") })
+        case .jsonObject:
+            return (try? JSONValue.parse(s)) ?? .string(s)
+        default:
+            return .string(s)
+        }
+    }
+
     /// Parses a query-string value for a filter on this field.
     public func parseFilter(_ text: String) throws(FieldProblem) -> JSONValue {
         switch type {

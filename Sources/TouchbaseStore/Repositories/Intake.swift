@@ -31,6 +31,18 @@ public struct IntakeRepository: Sendable {
     public let store: RecordStore
     public init(database: Database) { store = RecordStore(database: database) }
 
+    /// What to do when a row matches a stored record.
+    public enum OnConflict: String, Sendable { case update, skip }
+
+    /// What promoting one row did.
+    public enum Outcome: Sendable { case inserted, updated, skipped }
+
+    /// Promotes one raw row into companies or contacts (see the type's description).
+    public func promote(kind: String, row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> Outcome {
+        kind == "contacts"
+            ? try await promoteContact(row, onConflict: onConflict) : try await promoteCompany(row, onConflict: onConflict).outcome
+    }
+
     public func promote(loadID: UUID) async throws -> PromotionResult {
         let load = try await store.get(Entities.intakeLoads, loadID)
         let rows = load["rows"].arrayValue ?? []
@@ -39,7 +51,7 @@ public struct IntakeRepository: Sendable {
         for (index, raw) in rows.enumerated() {
             do {
                 guard case .object(let object) = raw else { throw DomainError.badRequest("the row is not a JSON object") }
-                let outcome = kind == "contacts" ? try await promoteContact(object) : try await promoteCompany(object).outcome
+                let outcome = try await promote(kind: kind, row: object)
                 switch outcome {
                 case .inserted: result.inserted += 1
                 case .updated: result.updated += 1
@@ -59,14 +71,19 @@ public struct IntakeRepository: Sendable {
         return result
     }
 
-    enum Outcome { case inserted, updated, skipped }
+    /// The fields a dry run validates for a row.
+    public static func fieldsForDryRun(_ entity: Entity, _ row: [String: JSONValue]) -> [String: JSONValue] { fields(entity, row) }
 
-    /// Known fields of an entity from a raw row; blanks count as absent.
+    /// Known fields of an entity from a raw row; blanks count as absent and text is read as the field's type.
     static func fields(_ entity: Entity, _ row: [String: JSONValue]) -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         for (key, value) in row {
             guard let field = entity.field(key), field.access == .writable else { continue }
-            if case .string(let s) = value, s.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if case .string(let s) = value {
+                if s.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                out[key] = field.coerce(text: s)
+                continue
+            }
             if value.isNull { continue }
             out[key] = value
         }
@@ -74,8 +91,11 @@ public struct IntakeRepository: Sendable {
     }
 
     /// Inserts the row, or fills the empty fields of the record it matches.
-    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?) async throws -> (Record, Outcome) {
+    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?, onConflict: OnConflict) async throws
+        -> (Record, Outcome)
+    {
         guard let match else { return (try await store.create(entity, values), .inserted) }
+        if onConflict == .skip { return (match, .skipped) }
         let validated = try entity.validate(values, mode: .update)
         var fill: [String: JSONValue] = [:]
         for (key, value) in validated {
@@ -89,7 +109,7 @@ public struct IntakeRepository: Sendable {
         return (record, .updated)
     }
 
-    func promoteCompany(_ row: [String: JSONValue]) async throws -> (record: Record, outcome: Outcome) {
+    func promoteCompany(_ row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> (record: Record, outcome: Outcome) {
         var values = Self.fields(Entities.companies, row)
         if values["name"] == nil, let name = row["company_name"] { values["name"] = name }
         if values["website_url"] == nil, let site = row["website"] { values["website_url"] = site }
@@ -101,10 +121,10 @@ public struct IntakeRepository: Sendable {
             let normalized = (try? Field.normalize(domain, .domain)) ?? domain
             match = try await store.select(Entities.companies, where: [("domain", .string(normalized))], limit: 1).first
         }
-        return try await upsert(Entities.companies, values, match: match)
+        return try await upsert(Entities.companies, values, match: match, onConflict: onConflict)
     }
 
-    func promoteContact(_ row: [String: JSONValue]) async throws -> Outcome {
+    func promoteContact(_ row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> Outcome {
         var values = Self.fields(Entities.contacts, row)
         if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
             let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
@@ -123,6 +143,10 @@ public struct IntakeRepository: Sendable {
                 companyRow["domain"] = .string(String(email[email.index(after: at)...]))
             }
             if let name = row["company_name"] ?? row["company"] { companyRow["name"] = name }
+            for (key, value) in row where key.hasPrefix("company_") && !["company_id", "company_name", "company_domain", "company_website"].contains(key) {
+                let field = String(key.dropFirst("company_".count))
+                companyRow[field == "linkedin_url" ? "linkedin_company_url" : field] = value
+            }
             if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
             if companyRow["name"] != nil {
                 let (company, _) = try await promoteCompany(companyRow)
@@ -136,6 +160,15 @@ public struct IntakeRepository: Sendable {
         if match == nil, let url = values["linkedin_url"]?.stringValue, let normalized = try? Field.normalize(url, .url) {
             match = try await store.select(Entities.contacts, where: [("linkedin_url", .string(normalized))], limit: 1).first
         }
-        return try await upsert(Entities.contacts, values, match: match).1
+        let (contact, outcome) = try await upsert(Entities.contacts, values, match: match, onConflict: onConflict)
+        // A verification colour in the row (an export's email status) is recorded when it tells more than gray.
+        // Like any other field, it only fills a blank: a stored colour other than gray is kept.
+        if let status = row["email_status"]?.stringValue, status != "gray", contact.string("email_status") == "gray",
+            outcome != .skipped || onConflict == .update
+        {
+            _ = try await AccountRepository(database: store.database).verify(contactID: contact.id, ["email_status": .string(status)])
+            return outcome == .skipped ? .updated : outcome
+        }
+        return outcome
     }
 }

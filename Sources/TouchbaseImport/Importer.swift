@@ -1,0 +1,166 @@
+import Foundation
+import TouchbaseDomain
+import TouchbaseStore
+
+/// How an import runs.
+public struct ImportOptions: Sendable {
+    public var kind: String
+    public var format: ImportFormat?
+    /// `Header=field` mappings that win over the format's own.
+    public var mappings: [String: String]
+    public var onConflict: IntakeRepository.OnConflict
+    public var dryRun: Bool
+
+    public init(kind: String, format: ImportFormat? = nil, mappings: [String: String] = [:], onConflict: IntakeRepository.OnConflict = .update, dryRun: Bool = false) {
+        self.kind = kind
+        self.format = format
+        self.mappings = mappings
+        self.onConflict = onConflict
+        self.dryRun = dryRun
+    }
+}
+
+/// Where an import stands, for a progress bar.
+public struct ImportProgress: Sendable {
+    public let rows: Int
+    public let bytes: Int
+    public let totalBytes: Int
+    public let elapsed: TimeInterval
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var format: ImportFormat = .generic
+    public var rows = 0
+    public var inserted = 0
+    public var updated = 0
+    public var skipped = 0
+    public var failed = 0
+    public var errorsFile: URL?
+}
+
+/// Reads a CSV export and promotes each row into companies or contacts, deduplicated against the file and the
+/// database (see `IntakeRepository`). A bad row is written, with its line number and reason, to
+/// `<file>.errors.csv` beside the input and the other rows go in. Every written row is committed on its own,
+/// so an interrupted import can simply be run again: rows already in are matched and left as they are.
+public struct Importer: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public static func errorsURL(for input: URL) -> URL {
+        input.deletingPathExtension().appendingPathExtension("errors.csv")
+    }
+
+    /// Header → row key for this file, or a clear error when a `--map` names no field.
+    public static func mapping(headers: [String], kind: String, format: ImportFormat, overrides: [String: String]) throws -> [Int: String] {
+        let entity = kind == "contacts" ? Entities.contacts : Entities.companies
+        let known = format.columns(for: kind)
+        var result: [Int: String] = [:]
+        let lowered = Dictionary(overrides.map { (ImportFormat.key($0.key), $0.value) }, uniquingKeysWith: { _, b in b })
+        for (index, header) in headers.enumerated() {
+            let key = ImportFormat.key(header)
+            if let target = lowered[key] {
+                guard entity.field(target) != nil || target.hasPrefix("company_") || ["email_status", "city", "state", "country", "full_name"].contains(target)
+                else { throw DomainError.invalid("--map", "'\(header)=\(target)': \(target) is not a field of \(entity.singular)") }
+                result[index] = target
+            } else if let target = known[key] {
+                result[index] = target
+            } else {
+                let snake = key.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+                if let field = entity.field(snake), field.access == .writable { result[index] = snake }
+                else if snake.hasPrefix("company_") || snake == "full_name" || snake == "email_status" { result[index] = snake }
+            }
+        }
+        for (header, _) in overrides where !headers.contains(where: { ImportFormat.key($0) == ImportFormat.key(header) }) {
+            throw DomainError.invalid("--map", "the file has no column '\(header)'")
+        }
+        return result
+    }
+
+    /// Builds the row the promotion reads from one CSV record.
+    static func row(_ fields: [String], mapping: [Int: String]) -> [String: JSONValue] {
+        var row: [String: JSONValue] = [:]
+        var place: [String: String] = [:]
+        for (index, key) in mapping where index < fields.count {
+            let value = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { continue }
+            switch key {
+            case "city", "state", "country": place[key] = value
+            case "seniority_level": row[key] = .string(ImportFormat.seniority(value) ?? value)
+            case "email_status": if let s = ImportFormat.emailStatus(value) { row[key] = .string(s) }
+            default: if row[key] == nil { row[key] = .string(value) }
+            }
+        }
+        if row["location"] == nil, !place.isEmpty {
+            row["location"] = .string(["city", "state", "country"].compactMap { place[$0] }.joined(separator: ", "))
+        }
+        if let city = place["city"], row["company_city"] == nil, row["city"] == nil { row["city"] = .string(city) }
+        if let country = place["country"], row["country"] == nil { row["country"] = .string(country) }
+        return row
+    }
+
+    public func run(file: URL, options: ImportOptions, progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportSummary {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw DomainError.badRequest("No such file: \(file.path)")
+        }
+        let totalBytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+        let reader = try CSVReader(url: file)
+        guard let header = reader.next() else { throw DomainError.badRequest("\(file.lastPathComponent) is empty: it needs a header row") }
+        if let error = header.error { throw DomainError.badRequest("line 1: the header row cannot be read (\(error))") }
+        var summary = ImportSummary()
+        summary.format = options.format ?? ImportFormat.detect(header.fields)
+        let mapping = try Self.mapping(headers: header.fields, kind: options.kind, format: summary.format, overrides: options.mappings)
+        let intake = IntakeRepository(database: database)
+        let entity = options.kind == "contacts" ? Entities.contacts : Entities.companies
+        let errorsURL = Self.errorsURL(for: file)
+        var errors: FileHandle?
+        let started = Date()
+        defer { try? errors?.close() }
+
+        func fail(_ record: CSVRecord, _ reason: String) throws {
+            summary.failed += 1
+            if errors == nil {
+                _ = FileManager.default.createFile(atPath: errorsURL.path, contents: Data(CSVWriter.line(["line", "reason"] + header.fields).utf8))
+                errors = try FileHandle(forWritingTo: errorsURL)
+                try errors?.seekToEnd()
+                summary.errorsFile = errorsURL
+            }
+            try errors?.write(contentsOf: Data(CSVWriter.line([String(record.line), reason] + record.fields).utf8))
+        }
+
+        while let record = reader.next() {
+            if record.fields.count == 1 && record.fields[0].isEmpty && record.error == nil { continue }  // blank line
+            summary.rows += 1
+            if let error = record.error {
+                try fail(record, "broken quoting: \(error)")
+            } else {
+                let row = Self.row(record.fields, mapping: mapping)
+                do {
+                    if options.dryRun {
+                        var values = IntakeRepository.fieldsForDryRun(entity, row)
+                        if options.kind == "contacts", values["first_name"] == nil, let full = row["full_name"]?.stringValue {
+                            values["first_name"] = .string(String(full.split(separator: " ").first ?? ""))
+                        }
+                        _ = try entity.validate(values, mode: .create)
+                        summary.inserted += 1
+                    } else {
+                        switch try await intake.promote(kind: options.kind, row: row, onConflict: options.onConflict) {
+                        case .inserted: summary.inserted += 1
+                        case .updated: summary.updated += 1
+                        case .skipped: summary.skipped += 1
+                        }
+                    }
+                } catch let error as DomainError {
+                    try fail(record, error.message)
+                }
+            }
+            if let progress, summary.rows % 200 == 0 {
+                progress(ImportProgress(rows: summary.rows, bytes: reader.bytesRead, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
+            }
+        }
+        progress?(ImportProgress(rows: summary.rows, bytes: totalBytes, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
+        if summary.failed == 0 { try? FileManager.default.removeItem(at: errorsURL) }
+        return summary
+    }
+}
