@@ -41,12 +41,16 @@ public struct ImportSummary: Sendable {
 
 /// Reads a CSV export and promotes each row into companies or contacts, deduplicated against the file and the
 /// database (see `IntakeRepository`). A bad row is written, with its line number and reason, to
-/// `<file>.errors.csv` beside the input and the other rows go in. Every written row is committed on its own,
-/// so an interrupted import can simply be run again: rows already in are matched and left as they are.
+/// `<file>.errors.csv` beside the input and the other rows go in. Rows commit in batches of `batchSize`, each row
+/// in a savepoint, so an interrupted import loses at most the batch in flight and can simply be run again: rows
+/// already in are matched and left as they are.
 public struct Importer: Sendable {
     public let database: Database
 
     public init(database: Database) { self.database = database }
+
+    /// Rows per transaction.
+    public static let batchSize = 500
 
     public static func errorsURL(for input: URL) -> URL {
         input.deletingPathExtension().appendingPathExtension("errors.csv")
@@ -100,6 +104,20 @@ public struct Importer: Sendable {
         return row
     }
 
+    /// Why a row would fail validation, for a dry run; nil when it would go in.
+    static func dryRunProblem(_ entity: Entity, kind: String, row: [String: JSONValue]) -> String? {
+        var values = IntakeRepository.fieldsForDryRun(entity, row)
+        if kind == "contacts", values["first_name"] == nil, let full = row["full_name"]?.stringValue {
+            values["first_name"] = .string(String(full.split(separator: " ").first ?? ""))
+        }
+        do {
+            _ = try entity.validate(values, mode: .create)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
     public func run(file: URL, options: ImportOptions, progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportSummary {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw DomainError.badRequest("No such file: \(file.path)")
@@ -129,36 +147,45 @@ public struct Importer: Sendable {
             try errors?.write(contentsOf: Data(CSVWriter.line([String(record.line), reason] + record.fields).utf8))
         }
 
+        // Rows are written in batches: one transaction each, a savepoint per row.
+        var batch: [(CSVRecord, [String: JSONValue])] = []
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let results = try await intake.promote(kind: options.kind, rows: batch.map(\.1), onConflict: options.onConflict)
+            for ((record, _), result) in zip(batch, results) {
+                switch result {
+                case .success(.inserted): summary.inserted += 1
+                case .success(.updated): summary.updated += 1
+                case .success(.skipped): summary.skipped += 1
+                case .failure(let error): try fail(record, error.message)
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
         while let record = reader.next() {
             if record.fields.count == 1 && record.fields[0].isEmpty && record.error == nil { continue }  // blank line
             summary.rows += 1
             if let error = record.error {
+                try await flush()  // keeps the errors file in line order
                 try fail(record, "broken quoting: \(error)")
             } else {
                 let row = Self.row(record.fields, mapping: mapping)
-                do {
-                    if options.dryRun {
-                        var values = IntakeRepository.fieldsForDryRun(entity, row)
-                        if options.kind == "contacts", values["first_name"] == nil, let full = row["full_name"]?.stringValue {
-                            values["first_name"] = .string(String(full.split(separator: " ").first ?? ""))
-                        }
-                        _ = try entity.validate(values, mode: .create)
-                        summary.inserted += 1
+                if options.dryRun {
+                    if let problem = Self.dryRunProblem(entity, kind: options.kind, row: row) {
+                        try fail(record, problem)
                     } else {
-                        switch try await intake.promote(kind: options.kind, row: row, onConflict: options.onConflict) {
-                        case .inserted: summary.inserted += 1
-                        case .updated: summary.updated += 1
-                        case .skipped: summary.skipped += 1
-                        }
+                        summary.inserted += 1
                     }
-                } catch let error as DomainError {
-                    try fail(record, error.message)
+                } else {
+                    batch.append((record, row))
+                    if batch.count >= Self.batchSize { try await flush() }
                 }
             }
             if let progress, summary.rows % 200 == 0 {
                 progress(ImportProgress(rows: summary.rows, bytes: reader.bytesRead, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
             }
         }
+        try await flush()
         progress?(ImportProgress(rows: summary.rows, bytes: totalBytes, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
         if summary.failed == 0 { try? FileManager.default.removeItem(at: errorsURL) }
         return summary

@@ -37,10 +37,41 @@ public struct IntakeRepository: Sendable {
     /// What promoting one row did.
     public enum Outcome: Sendable { case inserted, updated, skipped }
 
-    /// Promotes one raw row into companies or contacts (see the type's description).
+    /// Promotes one raw row into companies or contacts (see the type's description), in its own transaction.
     public func promote(kind: String, row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> Outcome {
+        try await store.database.transaction { sql in try await promote(kind: kind, row: row, onConflict: onConflict, on: sql) }
+    }
+
+    /// Promotes one raw row on a connection, inside the caller's transaction.
+    public func promote(kind: String, row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase)
+        async throws -> Outcome
+    {
         kind == "contacts"
-            ? try await promoteContact(row, onConflict: onConflict) : try await promoteCompany(row, onConflict: onConflict).outcome
+            ? try await promoteContact(row, onConflict: onConflict, on: sql)
+            : try await promoteCompany(row, onConflict: onConflict, on: sql).outcome
+    }
+
+    /// Promotes many rows in one transaction; each row sits in a savepoint, so a bad row is undone alone and
+    /// reported with its index while the others commit together.
+    public func promote(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict = .update) async throws
+        -> [Result<Outcome, DomainError>]
+    {
+        try await store.database.transaction { sql in
+            var results: [Result<Outcome, DomainError>] = []
+            for row in rows {
+                try await sql.raw("SAVEPOINT touchbase_row").run()
+                do {
+                    results.append(.success(try await promote(kind: kind, row: row, onConflict: onConflict, on: sql)))
+                    try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
+                } catch {
+                    try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_row").run()
+                    try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
+                    guard let domain = StoreErrors.translate(error) as? DomainError else { throw error }
+                    results.append(.failure(domain))
+                }
+            }
+            return results
+        }
     }
 
     public func promote(loadID: UUID) async throws -> PromotionResult {
@@ -91,10 +122,12 @@ public struct IntakeRepository: Sendable {
     }
 
     /// Inserts the row, or fills the empty fields of the record it matches.
-    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?, onConflict: OnConflict) async throws
+    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?, onConflict: OnConflict, on sql: any SQLDatabase) async throws
         -> (Record, Outcome)
     {
-        guard let match else { return (try await store.create(entity, values), .inserted) }
+        guard let match else {
+            return (try await store.insert(entity, try entity.validate(values, mode: .create), on: sql), .inserted)
+        }
         if onConflict == .skip { return (match, .skipped) }
         let validated = try entity.validate(values, mode: .update)
         var fill: [String: JSONValue] = [:]
@@ -105,11 +138,13 @@ public struct IntakeRepository: Sendable {
         }
         if fill.isEmpty { return (match, .skipped) }
         let final = fill
-        let record = try await store.database.transaction { sql in try await store.apply(entity, match.id, final, on: sql) }
+        let record = try await store.apply(entity, match.id, final, on: sql)
         return (record, .updated)
     }
 
-    func promoteCompany(_ row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> (record: Record, outcome: Outcome) {
+    func promoteCompany(_ row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase) async throws
+        -> (record: Record, outcome: Outcome)
+    {
         var values = Self.fields(Entities.companies, row)
         if values["name"] == nil, let name = row["company_name"] { values["name"] = name }
         if values["website_url"] == nil, let site = row["website"] { values["website_url"] = site }
@@ -119,12 +154,12 @@ public struct IntakeRepository: Sendable {
         var match: Record?
         if let domain = values["domain"]?.stringValue {
             let normalized = (try? Field.normalize(domain, .domain)) ?? domain
-            match = try await store.select(Entities.companies, where: [("domain", .string(normalized))], limit: 1).first
+            match = try await store.select(Entities.companies, where: [("domain", .string(normalized))], limit: 1, on: sql).first
         }
-        return try await upsert(Entities.companies, values, match: match, onConflict: onConflict)
+        return try await upsert(Entities.companies, values, match: match, onConflict: onConflict, on: sql)
     }
 
-    func promoteContact(_ row: [String: JSONValue], onConflict: OnConflict = .update) async throws -> Outcome {
+    func promoteContact(_ row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase) async throws -> Outcome {
         var values = Self.fields(Entities.contacts, row)
         if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
             let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
@@ -149,24 +184,26 @@ public struct IntakeRepository: Sendable {
             }
             if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
             if companyRow["name"] != nil {
-                let (company, _) = try await promoteCompany(companyRow)
+                let (company, _) = try await promoteCompany(companyRow, on: sql)
                 values["company_id"] = .string(company.id.lowercased)
             }
         }
         var match: Record?
         if let email = values["email"]?.stringValue, let normalized = try? Field.normalize(email, .email) {
-            match = try await store.select(Entities.contacts, where: [("email", .string(normalized))], limit: 1).first
+            match = try await store.select(Entities.contacts, where: [("email", .string(normalized))], limit: 1, on: sql).first
         }
         if match == nil, let url = values["linkedin_url"]?.stringValue, let normalized = try? Field.normalize(url, .url) {
-            match = try await store.select(Entities.contacts, where: [("linkedin_url", .string(normalized))], limit: 1).first
+            match = try await store.select(Entities.contacts, where: [("linkedin_url", .string(normalized))], limit: 1, on: sql).first
         }
-        let (contact, outcome) = try await upsert(Entities.contacts, values, match: match, onConflict: onConflict)
+        let (contact, outcome) = try await upsert(Entities.contacts, values, match: match, onConflict: onConflict, on: sql)
         // A verification colour in the row (an export's email status) is recorded when it tells more than gray.
         // Like any other field, it only fills a blank: a stored colour other than gray is kept.
         if let status = row["email_status"]?.stringValue, status != "gray", contact.string("email_status") == "gray",
             outcome != .skipped || onConflict == .update
         {
-            _ = try await AccountRepository(database: store.database).verify(contactID: contact.id, ["email_status": .string(status)])
+            _ = try await store.apply(
+                Entities.contacts, contact.id, ["email_status": .string(status), "email_checked_at": .string(Timestamp.format(Date()))],
+                on: sql)
             return outcome == .skipped ? .updated : outcome
         }
         return outcome
