@@ -134,7 +134,8 @@ public struct RecordStore: Sendable {
             if value.isNull {
                 sql += " AND t.\(ident: name) IS NULL"
             } else if field.normalization == .email || field.normalization == .domain {
-                sql += " AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
+                // The unique index is partial (WHERE col IS NOT NULL): say so, or the planner cannot use it.
+                sql += " AND t.\(ident: name) IS NOT NULL AND lower(t.\(ident: name)) = lower(\(dialect.bind(value, as: field.type)))"
             } else if field.readRule != nil {
                 sql += " AND \(unsafeRaw: dialect.readExpression(field, prefix: "t.")) = \(dialect.bind(value, as: field.type))"
             } else {

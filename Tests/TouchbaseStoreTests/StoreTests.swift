@@ -423,3 +423,24 @@ struct QueueIndexTests {
         }
     }
 }
+
+@Suite("Lookups are served by indexes")
+struct LookupIndexTests {
+    @Test("email and domain lookups use their case-insensitive unique indexes", arguments: TestEngine.all)
+    func lookups(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            for (table, column, index) in [("contacts", "email", "ux_contacts__email"), ("companies", "domain", "ux_companies__domain")] {
+                let plan: String = try await db.transaction { sql in
+                    if db.engine == .postgres { try await sql.raw("SET LOCAL enable_seqscan = off").run() }
+                    let query = SQLQueryString(
+                        (db.engine == .sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ")
+                            + "SELECT id FROM \(table) t WHERE 1 = 1 AND t.\(column) IS NOT NULL AND lower(t.\(column)) = lower('X@Y.COM')")
+                    return try await sql.raw(query).all().map { row in
+                        try row.decode(column: db.engine == .sqlite ? "detail" : "QUERY PLAN", as: String.self)
+                    }.joined(separator: "\n")
+                }
+                #expect(plan.contains(index), "\(table): \(plan)")
+            }
+        }
+    }
+}
