@@ -109,9 +109,9 @@ struct ImportTests {
         }
     }
 
-    @Test("a LinkedIn connections export finds companies by email domain")
-    func linkedin() async throws {
-        try await TestEngine.sqlite.withDatabase { db in
+    @Test("a LinkedIn connections export finds companies by email domain", arguments: TestEngine.all)
+    func linkedin(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
             let file = try write("First Name,Last Name,URL,Email Address,Company,Position,Connected On\nAna,Lee,https://www.linkedin.com/in/analee,ana@corp.io,Corp,VP Sales,01 Jan 2024\nBo,Ng,https://www.linkedin.com/in/bong,,Corp,Engineer,02 Jan 2024\n")
             defer { try? FileManager.default.removeItem(at: file) }
             let run = try await Importer(database: db).run(file: file, options: ImportOptions(kind: "contacts"))
