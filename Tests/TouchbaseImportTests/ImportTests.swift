@@ -123,3 +123,38 @@ struct ImportTests {
         }
     }
 }
+
+@Suite("Export")
+struct ExportTests {
+    @Test("every table is written as JSON lines or CSV, a page at a time", arguments: TestEngine.all)
+    func export(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            let acme = try await CompanyRepository(database: db).create(["name": "Acme, Inc.", "domain": "acme.com", "research_data": ["note": "quoted \"text\""]])
+            for i in 0..<3 {
+                _ = try await ContactRepository(database: db).create(["company_id": .string(acme.id.lowercased), "first_name": .string("P\(i)"), "interests": ["qa", "ci"]])
+            }
+            let dir = URL(fileURLWithPath: NSTemporaryDirectory() + "export-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dump = dir.appendingPathComponent("dump.jsonl")
+            let counts = Dictionary(try await Exporter(database: db).jsonl(to: dump, entities: Exporter.entities(named: nil)), uniquingKeysWith: { a, _ in a })
+            #expect(counts["companies"] == 1 && counts["contacts"] == 3 && counts["company_slots"] == 3)
+            let lines = try String(contentsOf: dump, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == counts.values.reduce(0, +))
+            let first = try JSONValue.parse(String(lines[0]))
+            let companyLine = try #require(try lines.map { try JSONValue.parse(String($0)) }.first { $0["table"] == "companies" })
+            #expect(companyLine["row"]?["research_data"]?["note"] == "quoted \"text\"")
+            #expect(first["table"] != nil && first["row"]?["id"] != nil)
+            let csvDir = dir.appendingPathComponent("csv")
+            _ = try await Exporter(database: db).csv(to: csvDir, entities: [Entities.companies, Entities.contacts])
+            let companies = Array(CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("companies.csv"))))
+            #expect(companies.count == 2)
+            #expect(companies[0].fields == Entities.companies.columnNames)
+            #expect(companies[1].fields[1] == "Acme, Inc.")
+            let contacts = Array(CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("contacts.csv"))))
+            let interests = try #require(Entities.contacts.columnNames.firstIndex(of: "interests"))
+            #expect(contacts.count == 4 && contacts[1].fields[interests] == "[\"qa\",\"ci\"]")
+            #expect(throws: DomainError.self) { try Exporter.entities(named: "nope") }
+        }
+    }
+}
