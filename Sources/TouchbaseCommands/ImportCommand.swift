@@ -17,8 +17,9 @@ public struct ImportCommand: AsyncParsableCommand {
             The layout is detected from the header row unless --format is given. Rows are deduplicated on company \
             domain, contact email (any case) and LinkedIn URL, in the file and against the database; a contact's \
             company is found or created from its website or email domain. Bad rows go, with their line number and \
-            reason, to FILE.errors.csv beside the input; every other row goes in. Each row commits on its own, so an \
-            interrupted import can be run again and converges.
+            reason, to FILE.errors.csv beside the input; every other row goes in. Rows commit in batches of 500 (a \
+            savepoint per row), so an interrupted import loses at most the batch in flight and can be run again: it \
+            converges.
             """)
 
     @OptionGroup public var global: GlobalOptions
