@@ -13,7 +13,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self])
+        subcommands: [Serve.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, DemoCommand.self])
 
     public init() {}
 }

@@ -158,3 +158,35 @@ struct ExportTests {
         }
     }
 }
+
+@Suite("Demo data")
+struct DemoTests {
+    func snapshot(_ db: Database) async throws -> [String] {
+        let store = RecordStore(database: db)
+        let companies = try await store.select(Entities.companies).map { "\($0.string("name") ?? "") \($0.int("total_contacts"))" }
+        let contacts = try await store.select(Entities.contacts).map { $0.string("email") ?? "" }
+        let outcomes = try await store.select(Entities.touchpoints).map { $0.string("outcome") ?? "" }
+        return companies + contacts + outcomes
+    }
+
+    @Test("the same seed gives the same data, with exact counters", arguments: TestEngine.all)
+    func deterministic(engine: TestEngine) async throws {
+        let first = try await engine.withDatabase { db -> [String] in
+            let counts = try await DemoGenerator(database: db).generate(companies: 4, contactsPerCompany: 3, touchesPerConversation: 2, seed: 7)
+            #expect(counts.companies == 4 && counts.contacts == 12 && counts.touchpoints == 24 && counts.relationships == 8)
+            let overview = try await CompanyGraph(database: db).accountOverview(try #require(try await CompanyRepository(database: db).list().records.first).id)
+            #expect(overview["contacts"]?["total"] == 3)
+            return try await snapshot(db)
+        }
+        let second = try await engine.withDatabase { db in
+            _ = try await DemoGenerator(database: db).generate(companies: 4, contactsPerCompany: 3, touchesPerConversation: 2, seed: 7)
+            return try await snapshot(db)
+        }
+        let other = try await engine.withDatabase { db in
+            _ = try await DemoGenerator(database: db).generate(companies: 4, contactsPerCompany: 3, touchesPerConversation: 2, seed: 8)
+            return try await snapshot(db)
+        }
+        #expect(first == second)
+        #expect(first != other)
+    }
+}
