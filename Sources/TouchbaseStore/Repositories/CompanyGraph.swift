@@ -75,12 +75,21 @@ public struct CompanyGraph: Sendable {
             throw DomainError.invalid("min_strength", "must be one of weak, medium, strong; got '\(minStrength)'")
         }
         let minRank = ExpansionPriority.strengthRank(minStrength)
+        let candidates = try await relationships.relationships(of: primaryContactID).filter {
+            ExpansionPriority.strengthRank($0.relationship.string("strength") ?? "weak") >= minRank
+        }
+        // Every candidate's conversations in one query.
+        var ids = SQLQueryString("")
+        for (i, c) in candidates.enumerated() { ids += i == 0 ? "\(store.dialect.bind(c.contact.id))" : ", \(store.dialect.bind(c.contact.id))" }
+        let conversationsByContact = candidates.isEmpty ? [:] : Dictionary(
+            grouping: try await store.view(
+                Entities.conversations, where: SQLQueryString("t.contact_id IN (") + ids + ")", order: "t.id", alias: "t"),
+            by: { $0.uuid("contact_id") })
         var targets: [(Double, JSONValue)] = []
-        for related in try await relationships.relationships(of: primaryContactID) {
+        for related in candidates {
             let strength = related.relationship.string("strength") ?? "weak"
-            guard ExpansionPriority.strengthRank(strength) >= minRank else { continue }
             let contact = related.contact
-            let convs = try await store.select(Entities.conversations, where: [("contact_id", .string(contact.id.lowercased))])
+            let convs = conversationsByContact[contact.id] ?? []
             let state: ExpansionCandidate.ConversationState =
                 convs.contains { $0.string("status") == "active" } ? .active : (convs.isEmpty ? .none : .inactive)
             let score = ExpansionPriority.score(

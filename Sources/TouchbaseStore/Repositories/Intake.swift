@@ -25,8 +25,8 @@ public struct PromotionResult: Sendable {
 /// `full_name` are understood). Companies are matched on their normalised domain, contacts on email
 /// (case-insensitively) and then LinkedIn URL; a contact row's company is found or created from `company_domain`,
 /// its email's domain or `company_name`. A match only has its empty fields filled, never a stored value
-/// blanked, so promoting the same load again changes nothing. Each row commits on its own: a bad row is
-/// reported and the others go in.
+/// blanked, so promoting the same load again changes nothing. Rows commit together, each in a savepoint: a bad
+/// row is undone alone and reported, and the others go in.
 public struct IntakeRepository: Sendable {
     public let store: RecordStore
     public init(database: Database) { store = RecordStore(database: database) }
@@ -79,20 +79,26 @@ public struct IntakeRepository: Sendable {
         let rows = load["rows"].arrayValue ?? []
         let kind = load.string("kind") ?? "companies"
         var result = PromotionResult()
+        var objects: [(Int, [String: JSONValue])] = []
         for (index, raw) in rows.enumerated() {
-            do {
-                guard case .object(let object) = raw else { throw DomainError.badRequest("the row is not a JSON object") }
-                let outcome = try await promote(kind: kind, row: object)
-                switch outcome {
-                case .inserted: result.inserted += 1
-                case .updated: result.updated += 1
-                case .skipped: result.skipped += 1
-                }
-            } catch let error as DomainError {
+            if case .object(let object) = raw {
+                objects.append((index + 1, object))
+            } else {
                 result.failed += 1
-                result.errors.append((index + 1, error.message))
+                result.errors.append((index + 1, "the row is not a JSON object"))
             }
         }
+        for (row, outcome) in zip(objects.map(\.0), try await promote(kind: kind, rows: objects.map(\.1))) {
+            switch outcome {
+            case .success(.inserted): result.inserted += 1
+            case .success(.updated): result.updated += 1
+            case .success(.skipped): result.skipped += 1
+            case .failure(let error):
+                result.failed += 1
+                result.errors.append((row, error.message))
+            }
+        }
+        result.errors.sort { $0.row < $1.row }
         let summary = result.json
         _ = try await store.database.transaction { sql in
             try await store.apply(

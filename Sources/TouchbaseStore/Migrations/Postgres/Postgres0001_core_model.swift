@@ -66,7 +66,7 @@ extension Migrations {
         "CREATE INDEX ix_companies_account_status ON companies (account_status)",
         "CREATE INDEX ix_companies_research_data ON companies USING gin (research_data)",
         "CREATE INDEX ix_companies_search ON companies USING gin (search_vector)",
-        touchUpdatedAt("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"]),
+        touchUpdatedAt("companies", Migrations.companyColumns0001),
 
         // contacts
         """
@@ -108,11 +108,7 @@ extension Migrations {
         "CREATE INDEX ix_contacts_interests ON contacts USING gin (interests)",
         "CREATE INDEX ix_contacts_research_data ON contacts USING gin (research_data)",
         "CREATE INDEX ix_contacts_search ON contacts USING gin (search_vector)",
-        touchUpdatedAt("contacts", [
-            "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-            "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-            "is_decision_maker", "is_champion",
-        ]),
+        touchUpdatedAt("contacts", Migrations.contactColumns0001),
         """
         CREATE FUNCTION touchbase_contacts_count() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -169,7 +165,7 @@ extension Migrations {
         CREATE TRIGGER relationships_no_reverse BEFORE INSERT OR UPDATE OF contact_id_1, contact_id_2 ON relationships
         FOR EACH ROW EXECUTE FUNCTION touchbase_relationships_no_reverse()
         """,
-        touchUpdatedAt("relationships", ["contact_id_1", "contact_id_2", "relationship_type", "strength", "confidence_score", "metadata"]),
+        touchUpdatedAt("relationships", Migrations.relationshipColumns0001),
 
         // conversations
         """
@@ -201,10 +197,7 @@ extension Migrations {
         "CREATE INDEX ix_conversations_next_touchpoint ON conversations (next_touchpoint_at) WHERE status = 'active' AND next_touchpoint_at IS NOT NULL",
         "CREATE INDEX ix_conversations_context ON conversations USING gin (context)",
         "CREATE INDEX ix_conversations_metadata ON conversations USING gin (metadata)",
-        touchUpdatedAt("conversations", [
-            "contact_id", "company_id", "status", "qualification_tier", "subject", "next_touchpoint_at", "sequence_step",
-            "context", "metadata", "estimated_value", "actual_value", "outcome",
-        ]),
+        touchUpdatedAt("conversations", Migrations.conversationColumns0001),
         // Company filled from the contact; closed_at set on closed/won/lost and cleared on reopening.
         """
         CREATE FUNCTION touchbase_conversations_before() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -282,10 +275,7 @@ extension Migrations {
         "CREATE INDEX ix_touchpoints_sent_at ON touchpoints (sent_at)",
         "CREATE INDEX ix_touchpoints_replied_at ON touchpoints (replied_at) WHERE replied_at IS NOT NULL",
         "CREATE INDEX ix_touchpoints_metadata ON touchpoints USING gin (metadata)",
-        touchUpdatedAt("touchpoints", [
-            "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-            "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-        ]),
+        touchUpdatedAt("touchpoints", Migrations.touchpointColumns0001),
         // Contact and company filled from the conversation; outcome raised from the event timestamps.
         """
         CREATE FUNCTION touchbase_touchpoints_before() RETURNS trigger LANGUAGE plpgsql AS $$

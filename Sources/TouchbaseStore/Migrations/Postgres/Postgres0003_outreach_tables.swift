@@ -133,16 +133,9 @@ extension Migrations {
             .raw("message_draft_id uuid REFERENCES message_drafts (id) ON DELETE SET NULL"), .int("touch_number", min: 1, max: 20),
             .int("call_duration_seconds", min: 0), .text("call_notes"), .bool("confirmed_by_user", default: true),
         ])
-        + PostgresDDL.retouch("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"] + companyColumns0003)
-        + PostgresDDL.retouch("contacts", [
-            "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-            "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-            "is_decision_maker", "is_champion",
-        ] + contactColumns0003)
-        + PostgresDDL.retouch("touchpoints", [
-            "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-            "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-        ] + touchpointColumns0003)
+        + PostgresDDL.retouch("companies", Migrations.companyColumns0001 + companyColumns0003)
+        + PostgresDDL.retouch("contacts", Migrations.contactColumns0001 + contactColumns0003)
+        + PostgresDDL.retouch("touchpoints", Migrations.touchpointColumns0001 + touchpointColumns0003)
         + [
             "CREATE INDEX ix_research_snapshots_pain ON research_snapshots USING gin (pain_indicators)",
             "CREATE INDEX ix_contacts_stage ON contacts (stage)",

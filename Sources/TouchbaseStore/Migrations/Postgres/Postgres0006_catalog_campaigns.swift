@@ -77,16 +77,9 @@ extension Migrations {
         ])
         + PostgresDDL.addColumns("message_drafts", [.raw("event_id uuid REFERENCES events (id) ON DELETE SET NULL")])
         + PostgresDDL.addColumns("signals", [.text("dedupe_key")])
-        + PostgresDDL.retouch("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"] + companyColumns0003 + companyColumns0006)
-        + PostgresDDL.retouch("contacts", [
-            "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-            "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-            "is_decision_maker", "is_champion",
-        ] + contactColumns0003 + contactColumns0006)
-        + PostgresDDL.retouch("touchpoints", [
-            "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-            "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-        ] + touchpointColumns0003 + touchpointColumns0006)
+        + PostgresDDL.retouch("companies", Migrations.companyColumns0001 + companyColumns0003 + companyColumns0006)
+        + PostgresDDL.retouch("contacts", Migrations.contactColumns0001 + contactColumns0003 + contactColumns0006)
+        + PostgresDDL.retouch("touchpoints", Migrations.touchpointColumns0001 + touchpointColumns0003 + touchpointColumns0006)
         + [
             "CREATE UNIQUE INDEX ux_industries__name ON industries (lower(name))",
             "CREATE UNIQUE INDEX ux_industry_solutions__solution_id ON industry_solutions (industry_id, solution_id)",

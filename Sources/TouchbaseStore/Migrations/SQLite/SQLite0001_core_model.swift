@@ -87,7 +87,7 @@ extension Migrations {
         "CREATE INDEX ix_companies_industry ON companies (industry)",
         "CREATE INDEX ix_companies_account_tier ON companies (account_tier)",
         "CREATE INDEX ix_companies_account_status ON companies (account_status)",
-        touchUpdatedAt("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"]),
+        touchUpdatedAt("companies", Migrations.companyColumns0001),
 
         // contacts
         """
@@ -124,11 +124,7 @@ extension Migrations {
         "CREATE INDEX ix_contacts_status ON contacts (status)",
         "CREATE INDEX ix_contacts_primary ON contacts (company_id) WHERE is_primary_contact = 1",
         "CREATE INDEX ix_contacts_decision_maker ON contacts (company_id) WHERE is_decision_maker = 1",
-        touchUpdatedAt("contacts", [
-            "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-            "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-            "is_decision_maker", "is_champion",
-        ]),
+        touchUpdatedAt("contacts", Migrations.contactColumns0001),
         // companies.total_contacts
         """
         CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts WHEN NEW.company_id IS NOT NULL
@@ -172,7 +168,7 @@ extension Migrations {
         WHEN EXISTS (SELECT 1 FROM relationships WHERE contact_id_1 = NEW.contact_id_2 AND contact_id_2 = NEW.contact_id_1)
         BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: index ''ux_relationships__pair'''); END
         """,
-        touchUpdatedAt("relationships", ["contact_id_1", "contact_id_2", "relationship_type", "strength", "confidence_score", "metadata"]),
+        touchUpdatedAt("relationships", Migrations.relationshipColumns0001),
 
         // conversations
         """
@@ -202,10 +198,7 @@ extension Migrations {
         "CREATE INDEX ix_conversations_status ON conversations (status)",
         "CREATE INDEX ix_conversations_tier ON conversations (qualification_tier)",
         "CREATE INDEX ix_conversations_next_touchpoint ON conversations (next_touchpoint_at) WHERE status = 'active' AND next_touchpoint_at IS NOT NULL",
-        touchUpdatedAt("conversations", [
-            "contact_id", "company_id", "status", "qualification_tier", "subject", "next_touchpoint_at", "sequence_step",
-            "context", "metadata", "estimated_value", "actual_value", "outcome",
-        ]),
+        touchUpdatedAt("conversations", Migrations.conversationColumns0001),
         // Company filled from the contact; closed_at; companies.active_conversations.
         """
         CREATE TRIGGER conversations_after_insert AFTER INSERT ON conversations
@@ -276,10 +269,7 @@ extension Migrations {
         "CREATE INDEX ix_touchpoints_outcome ON touchpoints (outcome)",
         "CREATE INDEX ix_touchpoints_sent_at ON touchpoints (sent_at)",
         "CREATE INDEX ix_touchpoints_replied_at ON touchpoints (replied_at) WHERE replied_at IS NOT NULL",
-        touchUpdatedAt("touchpoints", [
-            "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-            "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-        ]),
+        touchUpdatedAt("touchpoints", Migrations.touchpointColumns0001),
         // Contact and company filled from the conversation; outcome derived; counters moved.
         """
         CREATE TRIGGER touchpoints_after_insert AFTER INSERT ON touchpoints

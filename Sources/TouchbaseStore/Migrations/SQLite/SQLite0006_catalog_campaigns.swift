@@ -85,16 +85,9 @@ extension Migrations {
         ])
         + SQLiteDDL.addColumns("message_drafts", [.raw("event_id TEXT REFERENCES events (id) ON DELETE SET NULL")])
         + SQLiteDDL.addColumns("signals", [.text("dedupe_key")])
-        + SQLiteDDL.retouch("companies", ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"] + companyColumns0003 + companyColumns0006)
-        + SQLiteDDL.retouch("contacts", [
-            "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-            "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-            "is_decision_maker", "is_champion",
-        ] + contactColumns0003 + contactColumns0006)
-        + SQLiteDDL.retouch("touchpoints", [
-            "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-            "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-        ] + touchpointColumns0003 + touchpointColumns0006)
+        + SQLiteDDL.retouch("companies", Migrations.companyColumns0001 + companyColumns0003 + companyColumns0006)
+        + SQLiteDDL.retouch("contacts", Migrations.contactColumns0001 + contactColumns0003 + contactColumns0006)
+        + SQLiteDDL.retouch("touchpoints", Migrations.touchpointColumns0001 + touchpointColumns0003 + touchpointColumns0006)
         + [
             "CREATE UNIQUE INDEX ux_industries__name ON industries (lower(name))",
             "CREATE UNIQUE INDEX ux_industry_solutions__solution_id ON industry_solutions (industry_id, solution_id)",
