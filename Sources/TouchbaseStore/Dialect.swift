@@ -81,6 +81,13 @@ public struct Dialect: Sendable {
     /// A bound UUID.
     public func bind(_ id: UUID) -> any SQLExpression { bind(.string(id.lowercased), as: .uuid) }
 
+    /// `a, b, c` of bound ids, for an `IN (…)` list.
+    public func list(_ ids: [UUID]) -> SQLQueryString {
+        var out = SQLQueryString("")
+        for (i, id) in ids.enumerated() { out += i == 0 ? "\(bind(id))" : ", \(bind(id))" }
+        return out
+    }
+
     /// Reads one column of a row as the JSON value of a field.
     public func decode(_ row: any SQLRow, _ column: String, as type: FieldType) throws -> JSONValue {
         if try row.decodeNil(column: column) { return .null }

@@ -79,8 +79,7 @@ public struct CompanyGraph: Sendable {
             ExpansionPriority.strengthRank($0.relationship.string("strength") ?? "weak") >= minRank
         }
         // Every candidate's conversations in one query.
-        var ids = SQLQueryString("")
-        for (i, c) in candidates.enumerated() { ids += i == 0 ? "\(store.dialect.bind(c.contact.id))" : ", \(store.dialect.bind(c.contact.id))" }
+        let ids = store.dialect.list(candidates.map(\.contact.id))
         let conversationsByContact = candidates.isEmpty ? [:] : Dictionary(
             grouping: try await store.view(
                 Entities.conversations, where: SQLQueryString("t.contact_id IN (") + ids + ")", order: "t.id", alias: "t"),

@@ -163,8 +163,7 @@ public struct OutreachRepository: Sendable {
         let batchIDs = (experiment["batches_included"].arrayValue ?? []).compactMap { $0.stringValue.flatMap(UUID.init(uuidString:)) }
         guard !batchIDs.isEmpty else { return [] }
         let d = dialect
-        var inList = SQLQueryString("")
-        for (i, id) in batchIDs.enumerated() { inList += i == 0 ? "\(d.bind(id))" : ", \(d.bind(id))" }
+        let inList = d.list(batchIDs)
         let query = SQLQueryString(
             """
             SELECT bp.ab_group AS grp, count(DISTINCT bp.contact_id) AS prospects,

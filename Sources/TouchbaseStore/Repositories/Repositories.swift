@@ -20,9 +20,7 @@ extension RecordStore {
     /// Records of `entity` with the given ids, in the order of `ids`.
     func fetchMany(_ entity: Entity, _ ids: [UUID]) async throws -> [Record] {
         guard !ids.isEmpty else { return [] }
-        var list = SQLQueryString("")
-        for (i, id) in ids.enumerated() { list += i == 0 ? "\(dialect.bind(id))" : ", \(dialect.bind(id))" }
-        let query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) WHERE id IN (") + list + ")"
+        let query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) WHERE id IN (") + dialect.list(ids) + ")"
         let rows = try await database.withConnection { sql in
             try await sql.raw(query).all().map { try dialect.record($0, entity) }
         }
