@@ -70,6 +70,40 @@ public struct RecordStore: Sendable {
         return record
     }
 
+    /// Bound values per statement of a multi-row insert (both engines take more: SQLite 32,766, PostgreSQL 65,535).
+    static let maxBinds = 30_000
+
+    /// Inserts many validated rows, each with its `id`, in multi-row `INSERT`s: one per run of rows that give
+    /// the same fields (omitted fields take the database's defaults), as many rows a statement as the binds allow.
+    /// References are not checked first: a missing one fails the statement with the engine's foreign-key error.
+    public func insertMany(_ entity: Entity, _ rows: [[String: JSONValue]], on sql: any SQLDatabase) async throws {
+        var groups: [[String]: [[String: JSONValue]]] = [:]
+        var order: [[String]] = []
+        for row in rows {
+            let names = entity.fields.map(\.name).filter { row[$0] != nil }
+            if groups[names] == nil { order.append(names) }
+            groups[names, default: []].append(row)
+        }
+        for names in order {
+            let group = groups[names]!
+            let types = names.map { entity.field($0)!.type }
+            let perStatement = max(1, Self.maxBinds / max(names.count, 1))
+            var start = 0
+            while start < group.count {
+                var builder = sql.insert(into: entity.table).columns(names)
+                for row in group[start..<min(start + perStatement, group.count)] {
+                    builder = builder.values(zip(names, types).map { dialect.bind(row[$0.0]!, as: $0.1) })
+                }
+                start += perStatement
+                do {
+                    try await builder.run()
+                } catch {
+                    throw StoreErrors.translate(error)
+                }
+            }
+        }
+    }
+
     /// A 422 naming the field when a referenced row does not exist (clearer than the engine's foreign-key error).
     func checkReferences(_ entity: Entity, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws {
         var issues: [FieldIssue] = []
@@ -198,6 +232,20 @@ public struct RecordStore: Sendable {
             throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
         }
         return record
+    }
+
+    /// Sets validated fields of a row on a connection, without reading it back (bulk work).
+    public func update(_ entity: Entity, _ id: UUID, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws {
+        guard !values.isEmpty else { return }
+        var builder = sql.update(entity.table)
+        for field in entity.fields where values[field.name] != nil {
+            builder = builder.set(SQLIdentifier(field.name), to: dialect.bind(values[field.name]!, as: field.type))
+        }
+        do {
+            try await builder.where(SQLIdentifier("id"), .equal, dialect.bind(id)).run()
+        } catch {
+            throw StoreErrors.translate(error)
+        }
     }
 
     public func delete(_ entity: Entity, _ id: UUID) async throws {

@@ -169,7 +169,7 @@ public enum Entities {
     ]
 
     /// Every stored table with a description: the resources and the tables served another way (company slots).
-    public static let stored: [Entity] = all + [companySlots]
+    public static let stored: [Entity] = all + [companySlots, importJobs]
 
     public static func named(_ table: String) -> Entity? { stored.first { $0.table == table } }
 }

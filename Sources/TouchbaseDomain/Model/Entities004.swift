@@ -177,3 +177,35 @@ extension Entities {
             ref("contact_id", "contacts", "The contact in the slot."), createdAt, updatedAt,
         ])
 }
+
+extension Vocabulary {
+    public static let importStatus = ["queued", "running", "completed", "failed"]
+}
+
+extension Entities {
+    /// A CSV import started over HTTP (`POST /api/v1/imports`); written only by the importer.
+    public static let importJobs = Entity(
+        table: "import_jobs", singular: "import", schemaName: "ImportJob",
+        summary: "A CSV import run as a job: its options, progress and result.",
+        writable: false,
+        fields: [
+            id,
+            Field("kind", .text, required: true, vocabulary: Vocabulary.intakeKind, "companies or contacts."),
+            Field("format", .text, access: .readOnly, "apollo, hubspot, linkedin or generic (detected when not given)."),
+            Field("options", .jsonObject, access: .readOnly, default: [:], "on_conflict, map and dry_run as asked."),
+            Field("status", .text, access: .readOnly, vocabulary: Vocabulary.importStatus, default: "queued", "queued, running, completed or failed."),
+            Field("rows", .integer, access: .readOnly, default: 0, "Data rows read so far."),
+            Field("inserted", .integer, access: .readOnly, default: 0, "Rows that made a new record."),
+            Field("updated", .integer, access: .readOnly, default: 0, "Rows that filled empty fields of a stored record."),
+            Field("skipped", .integer, access: .readOnly, default: 0, "Rows that matched a stored record and changed nothing."),
+            Field("failed", .integer, access: .readOnly, default: 0, "Rows refused (see errors)."),
+            Field("bytes", .integer, access: .readOnly, default: 0, "Bytes of the file read so far."),
+            Field("total_bytes", .integer, access: .readOnly, default: 0, "Size of the uploaded file."),
+            Field("errors", .jsonArray, access: .readOnly, default: [], "The first 1,000 refused rows: {line, reason}."),
+            Field("message", .text, access: .readOnly, "Why the job failed as a whole, when it did."),
+            Field("created_by", .text, access: .readOnly, "The token's actor that started it."),
+            Field("started_at", .timestamp, access: .readOnly, "When the import began."),
+            Field("finished_at", .timestamp, access: .readOnly, "When it completed or failed."),
+            createdAt, updatedAt,
+        ])
+}

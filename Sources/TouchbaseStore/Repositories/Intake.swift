@@ -46,32 +46,48 @@ public struct IntakeRepository: Sendable {
     public func promote(kind: String, row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase)
         async throws -> Outcome
     {
-        kind == "contacts"
-            ? try await promoteContact(row, onConflict: onConflict, on: sql)
-            : try await promoteCompany(row, onConflict: onConflict, on: sql).outcome
+        try await promoteBatch(kind: kind, rows: [row], onConflict: onConflict, on: sql)[0].get()
     }
 
-    /// Promotes many rows in one transaction; each row sits in a savepoint, so a bad row is undone alone and
-    /// reported with its index while the others commit together.
+    /// Promotes many rows in one transaction (see `promote(kind:rows:onConflict:on:)`).
     public func promote(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict = .update) async throws
         -> [Result<Outcome, DomainError>]
     {
-        try await store.database.transaction { sql in
-            var results: [Result<Outcome, DomainError>] = []
-            for row in rows {
-                try await sql.raw("SAVEPOINT touchbase_row").run()
-                do {
-                    results.append(.success(try await promote(kind: kind, row: row, onConflict: onConflict, on: sql)))
-                    try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
-                } catch {
-                    try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_row").run()
-                    try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
-                    guard let domain = StoreErrors.translate(error) as? DomainError else { throw error }
-                    results.append(.failure(domain))
-                }
-            }
+        try await store.database.transaction { sql in try await promote(kind: kind, rows: rows, onConflict: onConflict, on: sql) }
+    }
+
+    /// Promotes many rows inside the caller's transaction, as one set: a few lookups, multi-row inserts, one update per
+    /// touched row. A row that fails validation is reported with its index and changes nothing. Should the database
+    /// refuse the set (a constraint no lookup foresaw), it is undone and the rows go in one by one, each in a
+    /// savepoint, so the refused row alone is reported and the others commit.
+    public func promote(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict = .update, on sql: any SQLDatabase)
+        async throws -> [Result<Outcome, DomainError>]
+    {
+        try await sql.raw("SAVEPOINT touchbase_batch").run()
+        do {
+            let results = try await promoteBatch(kind: kind, rows: rows, onConflict: onConflict, on: sql)
+            try await sql.raw("RELEASE SAVEPOINT touchbase_batch").run()
             return results
+        } catch {
+            try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_batch").run()
+            try await sql.raw("RELEASE SAVEPOINT touchbase_batch").run()
+            guard let domain = StoreErrors.translate(error) as? DomainError else { throw error }
+            if rows.count == 1 { return [.failure(domain)] }
         }
+        var results: [Result<Outcome, DomainError>] = []
+        for row in rows {
+            try await sql.raw("SAVEPOINT touchbase_row").run()
+            do {
+                results.append(try await promoteBatch(kind: kind, rows: [row], onConflict: onConflict, on: sql)[0])
+                try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
+            } catch {
+                try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_row").run()
+                try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
+                guard let domain = StoreErrors.translate(error) as? DomainError else { throw error }
+                results.append(.failure(domain))
+            }
+        }
+        return results
     }
 
     public func promote(loadID: UUID) async throws -> PromotionResult {
@@ -125,93 +141,5 @@ public struct IntakeRepository: Sendable {
             out[key] = value
         }
         return out
-    }
-
-    /// Inserts the row, or fills the empty fields of the record it matches.
-    func upsert(_ entity: Entity, _ values: [String: JSONValue], match: Record?, onConflict: OnConflict, on sql: any SQLDatabase) async throws
-        -> (Record, Outcome)
-    {
-        guard let match else {
-            return (try await store.insert(entity, try entity.validate(values, mode: .create), on: sql), .inserted)
-        }
-        if onConflict == .skip { return (match, .skipped) }
-        let validated = try entity.validate(values, mode: .update)
-        var fill: [String: JSONValue] = [:]
-        for (key, value) in validated {
-            let current = match[key]
-            let empty = current.isNull || current == .string("") || current == .array([]) || current == .object([:])
-            if empty && !value.isNull && value != current { fill[key] = value }
-        }
-        if fill.isEmpty { return (match, .skipped) }
-        let final = fill
-        let record = try await store.apply(entity, match.id, final, on: sql)
-        return (record, .updated)
-    }
-
-    func promoteCompany(_ row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase) async throws
-        -> (record: Record, outcome: Outcome)
-    {
-        var values = Self.fields(Entities.companies, row)
-        if values["name"] == nil, let name = row["company_name"] { values["name"] = name }
-        if values["website_url"] == nil, let site = row["website"] { values["website_url"] = site }
-        if values["domain"] == nil, let site = values["website_url"]?.stringValue, let domain = try? Field.normalize(site, .domain) {
-            values["domain"] = .string(domain)
-        }
-        var match: Record?
-        if let domain = values["domain"]?.stringValue {
-            let normalized = (try? Field.normalize(domain, .domain)) ?? domain
-            match = try await store.select(Entities.companies, where: [("domain", .string(normalized))], limit: 1, on: sql).first
-        }
-        return try await upsert(Entities.companies, values, match: match, onConflict: onConflict, on: sql)
-    }
-
-    func promoteContact(_ row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase) async throws -> Outcome {
-        var values = Self.fields(Entities.contacts, row)
-        if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
-            let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
-            values["first_name"] = .string(parts[0])
-            if parts.count > 1 { values["last_name"] = .string(parts[1]) }
-        }
-        // Validate before touching companies, so a bad row creates nothing.
-        _ = try Entities.contacts.validate(values, mode: .create)
-        if values["company_id"] == nil {
-            var companyRow: [String: JSONValue] = [:]
-            if let d = row["company_domain"] ?? row["domain"] { companyRow["domain"] = d }
-            if let w = row["company_website"] ?? row["website"] { companyRow["website_url"] = w }
-            if companyRow["domain"] == nil, companyRow["website_url"] == nil, let email = values["email"]?.stringValue,
-                let at = email.firstIndex(of: "@")
-            {
-                companyRow["domain"] = .string(String(email[email.index(after: at)...]))
-            }
-            if let name = row["company_name"] ?? row["company"] { companyRow["name"] = name }
-            for (key, value) in row where key.hasPrefix("company_") && !["company_id", "company_name", "company_domain", "company_website"].contains(key) {
-                let field = String(key.dropFirst("company_".count))
-                companyRow[field == "linkedin_url" ? "linkedin_company_url" : field] = value
-            }
-            if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
-            if companyRow["name"] != nil {
-                let (company, _) = try await promoteCompany(companyRow, on: sql)
-                values["company_id"] = .string(company.id.lowercased)
-            }
-        }
-        var match: Record?
-        if let email = values["email"]?.stringValue, let normalized = try? Field.normalize(email, .email) {
-            match = try await store.select(Entities.contacts, where: [("email", .string(normalized))], limit: 1, on: sql).first
-        }
-        if match == nil, let url = values["linkedin_url"]?.stringValue, let normalized = try? Field.normalize(url, .url) {
-            match = try await store.select(Entities.contacts, where: [("linkedin_url", .string(normalized))], limit: 1, on: sql).first
-        }
-        let (contact, outcome) = try await upsert(Entities.contacts, values, match: match, onConflict: onConflict, on: sql)
-        // A verification colour in the row (an export's email status) is recorded when it tells more than gray.
-        // Like any other field, it only fills a blank: a stored colour other than gray is kept.
-        if let status = row["email_status"]?.stringValue, status != "gray", contact.string("email_status") == "gray",
-            outcome != .skipped || onConflict == .update
-        {
-            _ = try await store.apply(
-                Entities.contacts, contact.id, ["email_status": .string(status), "email_checked_at": .string(Timestamp.format(Date()))],
-                on: sql)
-            return outcome == .skipped ? .updated : outcome
-        }
-        return outcome
     }
 }

@@ -1,0 +1,285 @@
+import Foundation
+import SQLKit
+import TouchbaseDomain
+
+/// A raw row read as a company: its known fields and the key it is matched on.
+struct CompanyDraft: Sendable {
+    var values: [String: JSONValue]
+
+    init(_ row: [String: JSONValue]) {
+        var values = IntakeRepository.fields(Entities.companies, row)
+        if values["name"] == nil, let name = row["company_name"] { values["name"] = name }
+        if values["website_url"] == nil, let site = row["website"] { values["website_url"] = site }
+        if values["domain"] == nil, let site = values["website_url"]?.stringValue, let domain = try? Field.normalize(site, .domain) {
+            values["domain"] = .string(domain)
+        }
+        self.values = values
+    }
+
+    /// The normalised domain; a company without one is matched on its name among companies without a domain.
+    var keys: [String] {
+        if let raw = values["domain"]?.stringValue { return ["domain:" + ((try? Field.normalize(raw, .domain)) ?? raw.lowercased())] }
+        if let name = values["name"]?.stringValue { return ["name:" + name.lowercased()] }
+        return []
+    }
+
+    /// The keys a stored company is found by.
+    static func keys(stored values: [String: JSONValue]) -> [String] {
+        if let domain = values["domain"]?.stringValue { return ["domain:" + domain.lowercased()] }
+        if let name = values["name"]?.stringValue { return ["name:" + name.lowercased()] }
+        return []
+    }
+}
+
+/// A raw row read as a contact: its fields (validated for a create), the company it belongs to, its verification
+/// colour and the keys it is matched on.
+struct ContactDraft: Sendable {
+    var values: [String: JSONValue]
+    var company: CompanyDraft?
+    var emailStatus: String?
+
+    init(_ row: [String: JSONValue]) throws(DomainError) {
+        var values = IntakeRepository.fields(Entities.contacts, row)
+        if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
+            let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
+            values["first_name"] = .string(parts[0])
+            if parts.count > 1 { values["last_name"] = .string(parts[1]) }
+        }
+        // Validated before any company is touched, so a bad row creates nothing.
+        values = try Entities.contacts.validate(values, mode: .create)
+        if values["company_id"] == nil {
+            var companyRow: [String: JSONValue] = [:]
+            if let d = row["company_domain"] ?? row["domain"] { companyRow["domain"] = d }
+            if let w = row["company_website"] ?? row["website"] { companyRow["website_url"] = w }
+            if companyRow["domain"] == nil, companyRow["website_url"] == nil, let email = values["email"]?.stringValue,
+                let at = email.firstIndex(of: "@")
+            {
+                companyRow["domain"] = .string(String(email[email.index(after: at)...]))
+            }
+            if let name = row["company_name"] ?? row["company"] { companyRow["name"] = name }
+            for (key, value) in row where key.hasPrefix("company_") && !["company_id", "company_name", "company_domain", "company_website"].contains(key) {
+                let field = String(key.dropFirst("company_".count))
+                companyRow[field == "linkedin_url" ? "linkedin_company_url" : field] = value
+            }
+            if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
+            if companyRow["name"] != nil { company = CompanyDraft(companyRow) }
+        }
+        if let status = row["email_status"]?.stringValue, status != "gray", Vocabulary.emailStatus.contains(status) {
+            emailStatus = status
+        }
+        self.values = values
+    }
+
+    /// Email first, then LinkedIn URL; a contact with neither is matched on its name at the same company, among
+    /// contacts that have neither either.
+    var keys: [String] { Self.keys(stored: values) }
+
+    static func keys(stored values: [String: JSONValue]) -> [String] {
+        var keys: [String] = []
+        if let email = values["email"]?.stringValue { keys.append("email:" + email.lowercased()) }
+        if let url = values["linkedin_url"]?.stringValue { keys.append("linkedin:" + url) }
+        if keys.isEmpty, let first = values["first_name"]?.stringValue {
+            let last = values["last_name"]?.stringValue ?? ""
+            keys.append("person:\(values["company_id"]?.stringValue ?? "-")|\(first.lowercased())|\(last.lowercased())")
+        }
+        return keys
+    }
+}
+
+/// The rows of one entity a batch has seen: stored records it read and new ones it will insert, found by their
+/// match keys, with the empty fields each later row fills.
+struct BatchRecords {
+    let entity: Entity
+    let keysOf: ([String: JSONValue]) -> [String]
+    private(set) var values: [[String: JSONValue]] = []
+    private(set) var isNew: [Bool] = []
+    private(set) var patches: [Int: [String: JSONValue]] = [:]
+    private var index: [String: Int] = [:]
+
+    init(entity: Entity, keys: @escaping ([String: JSONValue]) -> [String]) {
+        self.entity = entity
+        keysOf = keys
+    }
+
+    /// Adds a stored record (found by a lookup) or a new one; returns its position.
+    @discardableResult
+    mutating func add(_ record: [String: JSONValue], new: Bool) -> Int {
+        let position = values.count
+        values.append(record)
+        isNew.append(new)
+        for key in keysOf(record) where index[key] == nil { index[key] = position }
+        return position
+    }
+
+    func find(_ keys: [String]) -> Int? {
+        for key in keys { if let found = index[key] { return found } }
+        return nil
+    }
+
+    func id(_ position: Int) -> String { values[position]["id"]?.stringValue ?? "" }
+
+    /// Fills the record's empty fields from `validated` (never blanking a stored value); true when any changed.
+    mutating func fill(_ position: Int, _ validated: [String: JSONValue]) -> Bool {
+        var changed: [String: JSONValue] = [:]
+        for (key, value) in validated where !value.isNull {
+            let current = values[position][key] ?? (isNew[position] ? entity.field(key)?.defaultValue ?? .null : .null)
+            let empty = current.isNull || current == .string("") || current == .array([]) || current == .object([:])
+            if empty && value != current { changed[key] = value }
+        }
+        guard !changed.isEmpty else { return false }
+        set(position, changed)
+        return true
+    }
+
+    /// Sets fields on a record, to be inserted with it or written as one update of the stored row.
+    mutating func set(_ position: Int, _ changed: [String: JSONValue]) {
+        values[position].merge(changed) { _, new in new }
+        if !isNew[position] { patches[position, default: [:]].merge(changed) { _, new in new } }
+        for key in keysOf(values[position]) where index[key] == nil { index[key] = position }
+    }
+
+    /// The new records, in the order they were added.
+    var inserts: [[String: JSONValue]] { zip(values, isNew).filter(\.1).map(\.0) }
+}
+
+extension IntakeRepository {
+    /// Rows per lookup statement.
+    static let lookupChunk = 500
+
+    /// Promotes rows as one set: reads every stored match in a few `IN (…)` lookups, decides each row in memory
+    /// exactly as promoting the rows one after another would, then writes the new rows with multi-row inserts and
+    /// each touched stored row with one update. Rows that fail validation are reported and change nothing.
+    func promoteBatch(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict, on sql: any SQLDatabase) async throws
+        -> [Result<Outcome, DomainError>]
+    {
+        if kind == "contacts" { return try await promoteContacts(rows, onConflict: onConflict, on: sql) }
+        var results: [Result<Outcome, DomainError>] = []
+        let drafts = rows.map(CompanyDraft.init)
+        var companies = try await resolveCompanies(drafts.map { $0 }, onConflict: onConflict, on: sql)
+        for outcome in companies.outcomes { results.append(outcome.map(\.1)) }
+        try await write(&companies.records, on: sql)
+        return results
+    }
+
+    /// Finds or plans each company; the outcome carries the company's position in the returned records.
+    func resolveCompanies(_ drafts: [CompanyDraft?], onConflict: OnConflict, on sql: any SQLDatabase) async throws
+        -> (records: BatchRecords, outcomes: [Result<(Int, Outcome), DomainError>])
+    {
+        var records = BatchRecords(entity: Entities.companies, keys: CompanyDraft.keys(stored:))
+        let keys = drafts.compactMap { $0?.keys.first }
+        let domains = Set(keys.filter { $0.hasPrefix("domain:") }.map { String($0.dropFirst(7)) })
+        let names = Set(keys.filter { $0.hasPrefix("name:") }.map { String($0.dropFirst(5)) })
+        for record in try await lookup(Entities.companies, "lower(t.domain)", Array(domains), "t.domain IS NOT NULL", on: sql) {
+            records.add(record.values, new: false)
+        }
+        for record in try await lookup(Entities.companies, "lower(t.name)", Array(names), "t.domain IS NULL", on: sql) {
+            records.add(record.values, new: false)
+        }
+        var outcomes: [Result<(Int, Outcome), DomainError>] = []
+        for draft in drafts {
+            guard let draft else {
+                outcomes.append(.failure(.badRequest("no company")))
+                continue
+            }
+            do {
+                outcomes.append(.success(try plan(draft.values, keys: draft.keys, in: &records, onConflict: onConflict)))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        return (records, outcomes)
+    }
+
+    /// Decides one row against the records seen so far: a new record, a fill of the one it matches, or nothing.
+    func plan(_ values: [String: JSONValue], keys: [String], in records: inout BatchRecords, onConflict: OnConflict) throws(DomainError)
+        -> (Int, Outcome)
+    {
+        guard let match = records.find(keys) else {
+            var valid = try records.entity.validate(values, mode: .create)
+            valid["id"] = .string(UUIDv7.make().lowercased)
+            return (records.add(valid, new: true), .inserted)
+        }
+        if onConflict == .skip { return (match, .skipped) }
+        let valid = try records.entity.validate(values, mode: .update)
+        return (match, records.fill(match, valid) ? .updated : .skipped)
+    }
+
+    func promoteContacts(_ rows: [[String: JSONValue]], onConflict: OnConflict, on sql: any SQLDatabase) async throws
+        -> [Result<Outcome, DomainError>]
+    {
+        var drafts: [Result<ContactDraft, DomainError>] = rows.map { row in Result { () throws(DomainError) in try ContactDraft(row) } }
+        // Companies first: a contact row's company is found or created (always filling, as a company row would).
+        var companies = try await resolveCompanies(drafts.map { (try? $0.get())?.company }, onConflict: .update, on: sql)
+        for (i, draft) in drafts.enumerated() {
+            guard case .success(var contact) = draft, contact.company != nil else { continue }
+            switch companies.outcomes[i] {
+            case .success(let (position, _)): contact.values["company_id"] = .string(companies.records.id(position))
+            case .failure(let error): drafts[i] = .failure(error); continue
+            }
+            drafts[i] = .success(contact)
+        }
+        var contacts = BatchRecords(entity: Entities.contacts, keys: ContactDraft.keys(stored:))
+        let keys = drafts.flatMap { (try? $0.get())?.keys ?? [] }
+        func values(_ prefix: String) -> [String] { Set(keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }).sorted() }
+        let firstNames = Set(drafts.compactMap { (try? $0.get()).flatMap { $0.keys.first?.hasPrefix("person:") == true ? $0.values["first_name"]?.stringValue?.lowercased() : nil } })
+        var seen = Set<String>()
+        let found =
+            try await lookup(Entities.contacts, "lower(t.email)", values("email:"), "t.email IS NOT NULL", on: sql)
+            + lookup(Entities.contacts, "t.linkedin_url", values("linkedin:"), "t.linkedin_url IS NOT NULL", on: sql)
+            + lookup(Entities.contacts, "lower(t.first_name)", Array(firstNames), "t.email IS NULL AND t.linkedin_url IS NULL", on: sql)
+        for record in found where seen.insert(record.string("id") ?? "").inserted { contacts.add(record.values, new: false) }
+
+        var results: [Result<Outcome, DomainError>] = []
+        for draft in drafts {
+            guard case .success(let contact) = draft else {
+                if case .failure(let error) = draft { results.append(.failure(error)) }
+                continue
+            }
+            do {
+                var (position, outcome) = try plan(contact.values, keys: contact.keys, in: &contacts, onConflict: onConflict)
+                // An export's verification colour is recorded when it tells more than gray, and only over gray.
+                if let status = contact.emailStatus, outcome != .skipped || onConflict == .update,
+                    (contacts.values[position]["email_status"]?.stringValue ?? "gray") == "gray"
+                {
+                    contacts.set(position, ["email_status": .string(status), "email_checked_at": .string(Timestamp.format(Date()))])
+                    if outcome == .skipped { outcome = .updated }
+                }
+                results.append(.success(outcome))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        try await write(&companies.records, on: sql)
+        try await write(&contacts, on: sql)
+        return results
+    }
+
+    /// Stored records whose `expression` is one of `keys` (and that meet `condition`), in a few `IN (…)` queries.
+    func lookup(_ entity: Entity, _ expression: String, _ keys: [String], _ condition: String, on sql: any SQLDatabase) async throws
+        -> [Record]
+    {
+        var out: [Record] = []
+        let dialect = store.dialect
+        var start = 0
+        while start < keys.count {
+            let chunk = keys[start..<min(start + Self.lookupChunk, keys.count)]
+            start += Self.lookupChunk
+            var query = SQLQueryString(
+                "SELECT \(unsafeRaw: store.selectList(entity)) FROM \(ident: entity.table) t WHERE \(unsafeRaw: condition) AND \(unsafeRaw: expression) IN (")
+            for (i, key) in chunk.enumerated() { query += i == 0 ? "\(bind: key)" : ", \(bind: key)" }
+            query += ")"
+            let final = query
+            out += try await sql.raw(final).all().map { try dialect.record($0, entity) }
+        }
+        return out
+    }
+
+    /// Inserts the batch's new records and applies its fills.
+    func write(_ records: inout BatchRecords, on sql: any SQLDatabase) async throws {
+        try await store.insertMany(records.entity, records.inserts, on: sql)
+        for (position, patch) in records.patches.sorted(by: { $0.key < $1.key }) {
+            guard let id = UUID(uuidString: records.id(position)) else { continue }
+            try await store.update(records.entity, id, patch, on: sql)
+        }
+    }
+}
