@@ -37,6 +37,16 @@ struct TimeTests {
         #expect(early.lowercased.hasPrefix(String(1_700_000_000_000, radix: 16).leftPadded(12).prefix(8)))
         #expect(UUIDv7.make() != UUIDv7.make())
     }
+
+    @Test("ids made one after another are strictly increasing, even within a millisecond")
+    func uuidV7Monotonic() {
+        let ids = (0..<20_000).map { _ in UUIDv7.make() }
+        for (a, b) in zip(ids, ids.dropFirst()) where !(a.lowercased < b.lowercased) {
+            Issue.record("\(a.lowercased) is not before \(b.lowercased)")
+            return
+        }
+        #expect(ids.allSatisfy { Array($0.lowercased)[14] == "7" && "89ab".contains(Array($0.lowercased)[19]) })
+    }
 }
 
 extension String {

@@ -185,7 +185,7 @@ extension Vocabulary {
 extension Entities {
     /// A CSV import started over HTTP (`POST /api/v1/imports`); written only by the importer.
     public static let importJobs = Entity(
-        table: "import_jobs", singular: "import", schemaName: "ImportJob",
+        table: "imports", singular: "import", schemaName: "ImportJob",
         summary: "A CSV import run as a job: its options, progress and result.",
         writable: false,
         fields: [

@@ -115,7 +115,11 @@ public struct Entity: Sendable, Hashable {
         self.searchFields = searchFields
         self.distinctPairs = distinctPairs
         self.fields = fields
+        self.positions = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// Field name → position in `fields`.
+    private let positions: [String: Int]
 
     public static func == (a: Entity, b: Entity) -> Bool { a.table == b.table }
     public func hash(into hasher: inout Hasher) { hasher.combine(table) }
@@ -123,7 +127,7 @@ public struct Entity: Sendable, Hashable {
     /// The URL path segment: the table name with hyphens (`audit_log` → `audit-log`).
     public var path: String { table.replacingOccurrences(of: "_", with: "-") }
 
-    public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+    public func field(_ name: String) -> Field? { positions[name].map { fields[$0] } }
 
     public var columnNames: [String] { fields.map(\.name) }
 
@@ -203,7 +207,7 @@ extension Field {
             if let vocabulary, !vocabulary.contains(s) {
                 throw FieldProblem("must be one of \(vocabulary.joined(separator: ", ")); got '\(s)'")
             }
-            if required && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw FieldProblem("cannot be empty") }
+            if required && s.trimmed.isEmpty { throw FieldProblem("cannot be empty") }
             return .string(s)
         case .integer:
             guard let i = value.intValue else { throw FieldProblem("must be an integer, not \(value.typeName)") }
@@ -244,15 +248,15 @@ extension Field {
     /// Reads spreadsheet text as this field's type (numbers with thousands separators, yes/no booleans,
     /// lists separated by `;` or `,`); what cannot be read stays text, so validation reports it.
     public func coerce(text raw: String) -> JSONValue {
-        let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = raw.trimmed
         switch type {
         case .integer:
-            let digits = s.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "_", with: "")
+            let digits = s.filter { $0 != "," && $0 != "_" }
             if let i = Int64(digits) { return .int(i) }
             if let d = Double(digits), d.rounded() == d { return .int(Int64(d)) }
             return .string(s)
         case .decimal:
-            return Double(s.replacingOccurrences(of: ",", with: "")).map { .double($0) } ?? .string(s)
+            return Double(s.filter { $0 != "," }).map { .double($0) } ?? .string(s)
         case .boolean:
             switch s.lowercased() {
             case "true", "yes", "y", "1": return .bool(true)
@@ -260,7 +264,7 @@ extension Field {
             default: return .string(s)
             }
         case .jsonArray:
-            return .array(s.split(whereSeparator: { $0 == ";" || $0 == "," }).map { .string($0.trimmingCharacters(in: .whitespaces)) }
+            return .array(s.split(whereSeparator: { $0 == ";" || $0 == "," }).map { .string($0.trimmed) }
                 .filter { $0 != .string("") })
         case .jsonObject:
             return (try? JSONValue.parse(s)) ?? .string(s)
@@ -291,37 +295,61 @@ extension Field {
         }
     }
 
+    /// Where `needle` starts in `bytes` (ASCII needles).
+    static func find(_ needle: StaticString, in bytes: [UInt8]) -> Int? {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0, bytes.count >= n else { return nil }
+        return needle.withUTF8Buffer { pattern -> Int? in
+            for i in 0...(bytes.count - n) {
+                var j = 0
+                while j < n && bytes[i + j] == pattern[j] { j += 1 }
+                if j == n { return i }
+            }
+            return nil
+        }
+    }
+
+    /// Whether non-ASCII text holds whitespace beyond ASCII's (checked only when there are non-ASCII bytes).
+    static func hasUnicodeWhitespace(_ bytes: [UInt8], _ text: String) -> Bool {
+        bytes.contains(where: { $0 >= 0x80 }) && text.contains(where: \.isWhitespace)
+    }
+
     public static func normalize(_ raw: String, _ kind: Normalization) throws(FieldProblem) -> String {
-        let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = raw.trimmed
         switch kind {
         case .email:
             let e = s.lowercased()
-            let parts = e.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-                !parts[1].hasSuffix("."), !e.contains(where: { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
-            else { throw FieldProblem("must be an email address such as name@example.com; got '\(raw)'") }
+            let b = Array(e.utf8)
+            let bad = "must be an email address such as name@example.com; got '\(raw)'"
+            guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at, at > 0 else { throw FieldProblem(bad) }
+            let host = b[(at + 1)...]
+            guard host.contains(UInt8(ascii: ".")), host.first != UInt8(ascii: "."), host.last != UInt8(ascii: "."),
+                !b.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }),
+                !Self.hasUnicodeWhitespace(b, e)
+            else { throw FieldProblem(bad) }
             return e
         case .domain:
-            var d = s.lowercased()
-            if let r = d.range(of: "://") { d = String(d[r.upperBound...]) }
-            if let at = d.lastIndex(of: "@") { d = String(d[d.index(after: at)...]) }
-            if let slash = d.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { d = String(d[..<slash]) }
-            if let colon = d.firstIndex(of: ":") { d = String(d[..<colon]) }
-            if d.hasPrefix("www."), d.dropFirst(4).contains(".") { d.removeFirst(4) }
-            while d.hasSuffix(".") { d.removeLast() }
-            let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
-            guard d.contains("."), !d.hasPrefix("."), !d.contains(".."), d.allSatisfy({ allowed.contains($0) || !$0.isASCII })
+            var b = Array(s.lowercased().utf8)
+            if let r = Self.find("://", in: b) { b.removeFirst(r + 3) }
+            if let at = b.lastIndex(of: UInt8(ascii: "@")) { b.removeFirst(at + 1) }
+            if let cut = b.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { b.removeSubrange(cut...) }
+            if let colon = b.firstIndex(of: UInt8(ascii: ":")) { b.removeSubrange(colon...) }
+            if Self.find("www.", in: b) == 0, b.dropFirst(4).contains(UInt8(ascii: ".")) { b.removeFirst(4) }
+            while b.last == UInt8(ascii: ".") { b.removeLast() }
+            guard b.contains(UInt8(ascii: ".")), b.first != UInt8(ascii: "."), Self.find("..", in: b) == nil,
+                b.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 >= 0x80 })
             else { throw FieldProblem("must be a domain such as example.com; got '\(raw)'") }
-            return d
+            return String(decoding: b, as: UTF8.self)
         case .url:
-            guard !s.isEmpty, !s.contains(where: \.isWhitespace) else { throw FieldProblem("must be a URL; got '\(raw)'") }
-            if s.lowercased().contains("linkedin.com/") {
+            let b = Array(s.utf8)
+            guard !b.isEmpty, !b.contains(where: { $0 <= 0x20 }), !Self.hasUnicodeWhitespace(b, s) else { throw FieldProblem("must be a URL; got '\(raw)'") }
+            if Self.find("linkedin.com/", in: Array(s.lowercased().utf8)) != nil {
                 var u = s.lowercased()
                 if let cut = u.firstIndex(where: { $0 == "?" || $0 == "#" }) { u = String(u[..<cut]) }
                 while u.hasSuffix("/") { u.removeLast() }
                 if u.hasPrefix("http://") { u = "https://" + u.dropFirst(7) }
                 if !u.hasPrefix("https://") { u = "https://" + u }
-                u = u.replacingOccurrences(of: "://linkedin.com/", with: "://www.linkedin.com/")
+                if u.hasPrefix("https://linkedin.com/") { u = "https://www." + u.dropFirst("https://".count) }
                 return u
             }
             return s

@@ -215,3 +215,20 @@ extension JSONValue {
         out += "\""
     }
 }
+
+extension String {
+    /// The text without leading and trailing whitespace and line breaks. Pure Swift (Foundation's
+    /// `trimmingCharacters(in:)` bridges through NSString on Linux and dominated the import's profile), with a
+    /// fast path for the common case of nothing to trim.
+    public var trimmed: String {
+        if let first = utf8.first, first > 0x20, first < 0x80, let last = utf8.last, last > 0x20, last < 0x80 { return self }
+        guard let start = firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let end = lastIndex(where: { !$0.isWhitespace })!
+        return String(self[start...end])
+    }
+}
+
+extension Substring {
+    /// See `String.trimmed`.
+    public var trimmed: String { String(self).trimmed }
+}

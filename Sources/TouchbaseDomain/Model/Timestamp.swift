@@ -133,19 +133,55 @@ public enum Timestamp {
 /// Time-ordered UUIDs (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits.
 /// Keys made this way arrive in B-tree order, which keeps inserts and cursor pagination cheap.
 public enum UUIDv7 {
-    public static func make(at date: Date = Date()) -> UUID {
+    /// A new id. Ids made by this process are strictly increasing: within one millisecond the 12-bit `rand_a`
+    /// field counts up (RFC 9562, method 1), so rows made together sort in the order they were made.
+    public static func make() -> UUID {
+        let (ms, sequence) = clock.next(UInt64(max(0, Date().timeIntervalSince1970 * 1000)))
+        return make(ms: ms, randA: sequence)
+    }
+
+    /// An id for a moment `date` (not ordered against other ids of the same millisecond).
+    public static func make(at date: Date) -> UUID {
         var rng = SystemRandomNumberGenerator()
-        let ms = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        let r1 = rng.next() as UInt64
+        return make(ms: UInt64(max(0, date.timeIntervalSince1970 * 1000)), randA: UInt16(truncatingIfNeeded: rng.next() as UInt64) & 0x0fff)
+    }
+
+    static func make(ms: UInt64, randA: UInt16) -> UUID {
+        var rng = SystemRandomNumberGenerator()
         let r2 = rng.next() as UInt64
         var bytes = [UInt8](repeating: 0, count: 16)
         for k in 0..<6 { bytes[k] = UInt8((ms >> (8 * (5 - UInt64(k)))) & 0xff) }
-        for k in 6..<8 { bytes[k] = UInt8((r1 >> (8 * UInt64(k))) & 0xff) }
+        bytes[6] = 0x70 | UInt8((randA >> 8) & 0x0f)
+        bytes[7] = UInt8(randA & 0xff)
         for k in 8..<16 { bytes[k] = UInt8((r2 >> (8 * UInt64(k - 8))) & 0xff) }
-        bytes[6] = (bytes[6] & 0x0f) | 0x70
         bytes[8] = (bytes[8] & 0x3f) | 0x80
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    static let clock = Clock()
+
+    /// The last millisecond and counter handed out.
+    final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lastMs: UInt64 = 0
+        private var sequence: UInt16 = 0
+
+        func next(_ now: UInt64) -> (UInt64, UInt16) {
+            lock.lock()
+            defer { lock.unlock() }
+            if now > lastMs {
+                var rng = SystemRandomNumberGenerator()
+                lastMs = now
+                sequence = UInt16(truncatingIfNeeded: rng.next() as UInt64) & 0x03ff  // room to count up
+            } else if sequence < 0x0fff {
+                sequence += 1
+            } else {
+                lastMs += 1  // the counter ran out this millisecond: borrow the next one
+                sequence = 0
+            }
+            return (lastMs, sequence)
+        }
     }
 }
 

@@ -86,7 +86,7 @@ public struct ICPScore: Sendable, Hashable {
     public var total: Int { titleMatch + verticalMatch + companySizeFit + seniorityFit + (softwareQAConfirmed ? 1 : 0) + buyerIntentBonus }
 
     public init(profile p: ICPProfile, subject s: ICPSubject) {
-        func norm(_ x: String?) -> String { (x ?? "").lowercased().trimmingCharacters(in: .whitespaces) }
+        func norm(_ x: String?) -> String { (x ?? "").lowercased().trimmed }
         let title = norm(s.title)
         func containsAny(_ text: String, _ words: [String]) -> Bool {
             !text.isEmpty && words.contains { !norm($0).isEmpty && text.contains(norm($0)) }
@@ -205,7 +205,7 @@ public enum DraftQC {
             flags.append(Flag(code: "unfilled_placeholder", message: "unfilled placeholder \(found.joined(separator: ", "))"))
         }
         let lower = text.lowercased()
-        let names = [firstName, companyName].compactMap { $0?.lowercased().trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = [firstName, companyName].compactMap { $0?.lowercased().trimmed }.filter { !$0.isEmpty }
         if !names.contains(where: { lower.contains($0) }) {
             flags.append(Flag(code: "no_personal_reference", message: "mentions neither the contact's first name nor the company"))
         }
@@ -219,7 +219,7 @@ public enum DraftQC {
         if let subject, subject.count > maxSubjectCharacters {
             flags.append(Flag(code: "subject_too_long", message: "subject has \(subject.count) characters; at most \(maxSubjectCharacters)"))
         }
-        if channel == "email" && (subject ?? "").trimmingCharacters(in: .whitespaces).isEmpty && touchType != "reply_draft" {
+        if channel == "email" && (subject ?? "").trimmed.isEmpty && touchType != "reply_draft" {
             flags.append(Flag(code: "missing_subject", message: "an email needs a subject line"))
         }
         return flags
