@@ -52,7 +52,9 @@ extension Migrations {
 
     /// SQLite has no row-to-JSON function: each audit trigger lists the table's columns as they stand now.
     /// JSON columns (those with a `json_valid(col)` check) are embedded as JSON, not as strings.
-    static func sqliteAuditTriggers(_ sql: any SQLDatabase, tables: [String]) async throws -> [String] {
+    /// `rollups` names, per table, columns that only sum up other rows (counters kept by triggers): an update that
+    /// changes nothing else is not audited (migration 0008; 0005 and 0006 pass none).
+    static func sqliteAuditTriggers(_ sql: any SQLDatabase, tables: [String], rollups: [String: [String]] = [:]) async throws -> [String] {
         let uuid7 = """
             lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 1, 8) || '-' || \
             substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 9, 4) || '-7' || \
@@ -72,7 +74,8 @@ extension Migrations {
                 }.joined(separator: ", ") + ")"
             }
             // The updated_at trigger's own touch (only updated_at moves) is part of the write already audited.
-            let others = columns.filter { $0 != "updated_at" }.map { "OLD.\($0) IS NOT NEW.\($0)" }
+            let skipped = Set(rollups[table] ?? [])
+            let others = columns.filter { $0 != "updated_at" && !skipped.contains($0) }.map { "OLD.\($0) IS NOT NEW.\($0)" }
             let changedBeyondUpdatedAt = "OLD.updated_at IS NEW.updated_at OR " + (others.isEmpty ? "0" : others.joined(separator: " OR "))
             for trigger in ["\(table)_audit_insert", "\(table)_audit_update", "\(table)_audit_delete"] {
                 statements.append("DROP TRIGGER IF EXISTS \(trigger)")

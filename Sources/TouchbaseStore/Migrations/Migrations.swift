@@ -42,7 +42,12 @@ public enum Migrations {
         Migration(
             version: 6, name: "catalog_campaigns_slots", sqlite: sqlite0006, postgres: postgres0006,
             sqliteFromSchema: { sql in try await sqliteAuditTriggers(sql, tables: auditedTables0005 + auditedTables0006) }),
-        Migration(version: 7, name: "import_jobs", sqlite: sqlite0007, postgres: postgres0007),
+        Migration(version: 7, name: "imports", sqlite: sqlite0007, postgres: postgres0007),
+        Migration(
+            version: 8, name: "audit_skips_rollups", sqlite: [], postgres: postgres0008,
+            sqliteFromSchema: { sql in
+                try await sqliteAuditTriggers(sql, tables: rollupColumns0008.keys.sorted(), rollups: rollupColumns0008)
+            }),
     ]
 
     /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
