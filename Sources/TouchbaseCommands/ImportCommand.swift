@@ -17,9 +17,9 @@ public struct ImportCommand: AsyncParsableCommand {
             The layout is detected from the header row unless --format is given. Rows are deduplicated on company \
             domain, contact email (any case) and LinkedIn URL, in the file and against the database; a contact's \
             company is found or created from its website or email domain. Bad rows go, with their line number and \
-            reason, to FILE.errors.csv beside the input; every other row goes in. Rows commit in batches of 500 (a \
-            savepoint per row), so an interrupted import loses at most the batch in flight and can be run again: it \
-            converges.
+            reason, to FILE.errors.csv beside the input; every other row goes in. Rows commit in batches of 2,000, \
+            written as sets (multi-row inserts), so an interrupted import — even kill -9 — loses at most the batch in \
+            flight, and running the same command again converges to the state of an uninterrupted run.
             """)
 
     @OptionGroup public var global: GlobalOptions
@@ -46,7 +46,7 @@ public struct ImportCommand: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         var mappings: [String: String] = [:]
         for m in maps {
-            let parts = m.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            let parts = m.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
             mappings[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         let options = ImportOptions(

@@ -228,7 +228,7 @@ public enum StoreErrors {
             field = String(uniqueTarget[r.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
         } else if let r = uniqueTarget.range(of: "failed: ") {
             let cols = uniqueTarget[r.upperBound...].split(separator: ",").map {
-                $0.split(separator: ".").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+                $0.split(separator: ".").last.map(String.init)?.trimmed ?? ""
             }
             field = cols.joined(separator: ",")
         }

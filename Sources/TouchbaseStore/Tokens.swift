@@ -52,7 +52,7 @@ public struct TokenStore: Sendable {
 
     /// Creates a token and returns it with its secret; the secret is shown once and never stored.
     public func create(name: String, role: Role) async throws -> (token: APIToken, secret: String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimmed
         guard !trimmed.isEmpty, trimmed.count <= 100 else {
             throw DomainError.invalid("name", "must be 1 to 100 characters")
         }

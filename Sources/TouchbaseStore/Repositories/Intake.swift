@@ -133,7 +133,7 @@ public struct IntakeRepository: Sendable {
         for (key, value) in row {
             guard let field = entity.field(key), field.access == .writable else { continue }
             if case .string(let s) = value {
-                if s.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                if s.trimmed.isEmpty { continue }
                 out[key] = field.coerce(text: s)
                 continue
             }

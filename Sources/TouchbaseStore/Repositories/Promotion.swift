@@ -40,7 +40,7 @@ struct ContactDraft: Sendable {
 
     init(_ row: [String: JSONValue]) throws(DomainError) {
         var values = IntakeRepository.fields(Entities.contacts, row)
-        if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmingCharacters(in: .whitespaces), !full.isEmpty {
+        if values["first_name"] == nil, let full = row["full_name"]?.stringValue?.trimmed, !full.isEmpty {
             let parts = full.split(separator: " ", maxSplits: 1).map(String.init)
             values["first_name"] = .string(parts[0])
             if parts.count > 1 { values["last_name"] = .string(parts[1]) }
@@ -169,10 +169,11 @@ extension IntakeRepository {
         let keys = drafts.compactMap { $0?.keys.first }
         let domains = Set(keys.filter { $0.hasPrefix("domain:") }.map { String($0.dropFirst(7)) })
         let names = Set(keys.filter { $0.hasPrefix("name:") }.map { String($0.dropFirst(5)) })
-        for record in try await lookup(Entities.companies, "lower(t.domain)", Array(domains), "t.domain IS NOT NULL", on: sql) {
+        let fields = Set(drafts.flatMap { $0?.values.keys.map { $0 } ?? [] } + ["domain", "name"])
+        for record in try await lookup(Entities.companies, "lower(t.domain)", Array(domains), "t.domain IS NOT NULL", fields: fields, on: sql) {
             records.add(record.values, new: false)
         }
-        for record in try await lookup(Entities.companies, "lower(t.name)", Array(names), "t.domain IS NULL", on: sql) {
+        for record in try await lookup(Entities.companies, "lower(t.name)", Array(names), "t.domain IS NULL", fields: fields, on: sql) {
             records.add(record.values, new: false)
         }
         var outcomes: [Result<(Int, Outcome), DomainError>] = []
@@ -191,11 +192,12 @@ extension IntakeRepository {
     }
 
     /// Decides one row against the records seen so far: a new record, a fill of the one it matches, or nothing.
-    func plan(_ values: [String: JSONValue], keys: [String], in records: inout BatchRecords, onConflict: OnConflict) throws(DomainError)
-        -> (Int, Outcome)
+    /// `validated` says the values already passed a create's validation.
+    func plan(_ values: [String: JSONValue], keys: [String], in records: inout BatchRecords, onConflict: OnConflict, validated: Bool = false)
+        throws(DomainError) -> (Int, Outcome)
     {
         guard let match = records.find(keys) else {
-            var valid = try records.entity.validate(values, mode: .create)
+            var valid = validated ? values : try records.entity.validate(values, mode: .create)
             valid["id"] = .string(UUIDv7.make().lowercased)
             return (records.add(valid, new: true), .inserted)
         }
@@ -223,10 +225,13 @@ extension IntakeRepository {
         func values(_ prefix: String) -> [String] { Set(keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }).sorted() }
         let firstNames = Set(drafts.compactMap { (try? $0.get()).flatMap { $0.keys.first?.hasPrefix("person:") == true ? $0.values["first_name"]?.stringValue?.lowercased() : nil } })
         var seen = Set<String>()
+        let fields = Set(
+            drafts.flatMap { (try? $0.get())?.values.keys.map { $0 } ?? [] }
+                + ["email", "linkedin_url", "first_name", "last_name", "company_id", "email_status"])
         let found =
-            try await lookup(Entities.contacts, "lower(t.email)", values("email:"), "t.email IS NOT NULL", on: sql)
-            + lookup(Entities.contacts, "t.linkedin_url", values("linkedin:"), "t.linkedin_url IS NOT NULL", on: sql)
-            + lookup(Entities.contacts, "lower(t.first_name)", Array(firstNames), "t.email IS NULL AND t.linkedin_url IS NULL", on: sql)
+            try await lookup(Entities.contacts, "lower(t.email)", values("email:"), "t.email IS NOT NULL", fields: fields, on: sql)
+            + lookup(Entities.contacts, "t.linkedin_url", values("linkedin:"), "t.linkedin_url IS NOT NULL", fields: fields, on: sql)
+            + lookup(Entities.contacts, "lower(t.first_name)", Array(firstNames), "t.email IS NULL AND t.linkedin_url IS NULL", fields: fields, on: sql)
         for record in found where seen.insert(record.string("id") ?? "").inserted { contacts.add(record.values, new: false) }
 
         var results: [Result<Outcome, DomainError>] = []
@@ -236,7 +241,7 @@ extension IntakeRepository {
                 continue
             }
             do {
-                var (position, outcome) = try plan(contact.values, keys: contact.keys, in: &contacts, onConflict: onConflict)
+                var (position, outcome) = try plan(contact.values, keys: contact.keys, in: &contacts, onConflict: onConflict, validated: true)
                 // An export's verification colour is recorded when it tells more than gray, and only over gray.
                 if let status = contact.emailStatus, outcome != .skipped || onConflict == .update,
                     (contacts.values[position]["email_status"]?.stringValue ?? "gray") == "gray"
@@ -255,17 +260,22 @@ extension IntakeRepository {
     }
 
     /// Stored records whose `expression` is one of `keys` (and that meet `condition`), in a few `IN (…)` queries.
-    func lookup(_ entity: Entity, _ expression: String, _ keys: [String], _ condition: String, on sql: any SQLDatabase) async throws
-        -> [Record]
+    /// Only the fields in `fields` (and the id) are read: what matching and filling need.
+    func lookup(_ entity: Entity, _ expression: String, _ keys: [String], _ condition: String, fields: Set<String>, on sql: any SQLDatabase)
+        async throws -> [Record]
     {
+        guard !keys.isEmpty else { return [] }
         var out: [Record] = []
         let dialect = store.dialect
+        let entity = Entity(
+            table: entity.table, singular: entity.singular, schemaName: entity.schemaName, summary: entity.summary,
+            fields: entity.fields.filter { $0.name == "id" || fields.contains($0.name) })
         var start = 0
         while start < keys.count {
             let chunk = keys[start..<min(start + Self.lookupChunk, keys.count)]
             start += Self.lookupChunk
             var query = SQLQueryString(
-                "SELECT \(unsafeRaw: store.selectList(entity)) FROM \(ident: entity.table) t WHERE \(unsafeRaw: condition) AND \(unsafeRaw: expression) IN (")
+                "SELECT \(unsafeRaw: dialect.selectList(entity)) FROM \(ident: entity.table) t WHERE \(unsafeRaw: condition) AND \(unsafeRaw: expression) IN (")
             for (i, key) in chunk.enumerated() { query += i == 0 ? "\(bind: key)" : ", \(bind: key)" }
             query += ")"
             let final = query

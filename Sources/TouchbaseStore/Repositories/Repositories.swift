@@ -76,7 +76,7 @@ public struct ContactRepository: Sendable {
 
     /// The contact with this email, compared case-insensitively.
     public func getByEmail(_ email: String) async throws -> Record? {
-        try await store.select(Entities.contacts, where: [("email", .string(email.trimmingCharacters(in: .whitespaces)))], limit: 1).first
+        try await store.select(Entities.contacts, where: [("email", .string(email.trimmed))], limit: 1).first
     }
 
     public func findByCompany(_ companyID: UUID) async throws -> [Record] {
