@@ -34,6 +34,8 @@ public struct Endpoint: Sendable {
     public var parameters: [Parameter] = []
     /// Schema of the JSON request body, if there is one.
     public var requestSchema: JSONValue? = nil
+    /// A whole OpenAPI requestBody object, for a body that is not JSON.
+    public var requestContent: JSONValue? = nil
     public var successStatus: Int = 200
     /// Schema of the success body; nil for no body.
     public var responseSchema: JSONValue? = nil
@@ -43,7 +45,7 @@ public struct Endpoint: Sendable {
 
     init(
         _ method: HTTPRequest.Method, _ path: String, _ operationID: String, _ summary: String, tag: String, access: Access?,
-        parameters: [Parameter] = [], request: JSONValue? = nil, status: Int = 200, response: JSONValue? = nil,
+        parameters: [Parameter] = [], request: JSONValue? = nil, requestContent: JSONValue? = nil, status: Int = 200, response: JSONValue? = nil,
         problems: [Int] = [], handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) {
         self.method = method
@@ -54,6 +56,7 @@ public struct Endpoint: Sendable {
         self.access = access
         self.parameters = parameters
         self.requestSchema = request
+        self.requestContent = requestContent
         self.successStatus = status
         self.responseSchema = response
         self.problems = problems
@@ -78,7 +81,7 @@ struct Authenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("The Authorization header must be 'Bearer <token>'.")
         }
-        guard let token = try await tokens.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let token = try await tokens.authenticate(String(parts[1]).trimmed) else {
             throw Problem.unauthorized("The token is unknown or revoked.")
         }
         guard token.role.allows(access) else {
@@ -93,7 +96,7 @@ struct Authenticator: Sendable {
     /// else the token.
     func actor(_ request: Request, _ context: AppRequestContext) async throws -> String {
         if let header = request.headers[Self.agentRunHeader] {
-            guard let id = UUID(uuidString: header.trimmingCharacters(in: .whitespaces)) else {
+            guard let id = UUID(uuidString: header.trimmed) else {
                 throw DomainError.invalid("X-Agent-Run-Id", "must be the id of an agent run")
             }
             let store = RecordStore(database: tokens.database)

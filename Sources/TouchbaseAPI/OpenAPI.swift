@@ -290,6 +290,7 @@ public enum OpenAPI {
             if let body = e.requestSchema {
                 op["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
             }
+            if let content = e.requestContent { op["requestBody"] = content }
             var responses: [String: JSONValue] = [:]
             let success: JSONValue = e.responseSchema.map { ["description": "Success.", "content": ["application/json": ["schema": $0]]] }
                 ?? ["description": "Success, no content."]

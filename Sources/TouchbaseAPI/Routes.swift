@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseStore
 
 /// Every route of the API: the derived resources and the graph and engagement endpoints of seed 000.
@@ -34,6 +35,7 @@ enum Routes {
         ]
         endpoints += outreach(database: database)
         endpoints += accounts(database: database)
+        endpoints += imports(database: database, jobs: ImportJobs(database: database))
         for entity in Entities.all {
             endpoints += Resources.endpoints(entity, store: store, after: afterWrite(entity, database: database))
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TouchbaseAPI
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseStore
 
 /// The `touchbase` command.
@@ -13,7 +14,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, DemoCommand.self])
+        subcommands: [Serve.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self])
 
     public init() {}
 }
@@ -38,6 +39,8 @@ public struct Serve: AsyncParsableCommand {
         try await Runtime.withDatabase(settings, logger: logger) { database in
             let applied = try await Migrator(database: database).migrate()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
+            let interrupted = try await ImportJobs(database: database).failInterrupted()
+            if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server marked failed") }
             let app = buildApplication(
                 database: database, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger)
             try await app.runService()

@@ -43,14 +43,15 @@ struct APIHarness: Sendable {
 
     /// Sends a request; `as: nil` sends no token, `raw` sends a body that is not built from JSON.
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, as role: Role? = .admin, raw: String? = nil)
-        async throws -> Reply
-    {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, as role: Role? = .admin, raw: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> Reply {
         var headers: HTTPFields = [:]
         if let role, let token = tokens[role] { headers[.authorization] = "Bearer \(token)" }
         var buffer: ByteBuffer?
         if let raw { buffer = ByteBuffer(string: raw) } else if let body { buffer = ByteBuffer(string: body.serialized) }
-        if buffer != nil { headers[.contentType] = "application/json" }
+        if buffer != nil { headers[.contentType] = contentType }
         return try await client.execute(uri: path, method: method, headers: headers, body: buffer) { response in
             Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
         }

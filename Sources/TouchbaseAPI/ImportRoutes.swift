@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import TouchbaseDomain
+import TouchbaseImport
+import TouchbaseStore
+
+extension Routes {
+    /// `POST /api/v1/imports` (a CSV body, or multipart with a file part) starts the same import as
+    /// `touchbase import`, as a job; the job is read back with the `imports` resource and its refused rows as CSV.
+    static func imports(database: Database, jobs: ImportJobs) -> [Endpoint] {
+        let store = RecordStore(database: database)
+        let text: JSONValue = ["type": "string"]
+        return [
+            Endpoint(
+                .post, "/api/v1/imports", "createImport",
+                "Import a CSV of companies or contacts as a job (same rules as `touchbase import`); poll the job for progress",
+                tag: "imports", access: .write,
+                parameters: [
+                    Parameter(name: "kind", location: "query", required: true, schema: ["type": "string", "enum": ["companies", "contacts"]], summary: "What the rows are."),
+                    .query("format", ["type": "string", "enum": ["apollo", "hubspot", "linkedin", "generic"]], "The layout (default: detected from the header row)."),
+                    .query("on_conflict", ["type": "string", "enum": ["update", "skip"]], "update (default: fill empty fields, never blank a stored one) or skip."),
+                    .query("dry_run", ["type": "boolean"], "Validate every row, write nothing."),
+                    .query("map", text, "Header=field mappings, comma-separated (e.g. Job Level=seniority_level)."),
+                ],
+                requestContent: [
+                    "required": true,
+                    "content": [
+                        "text/csv": ["schema": ["type": "string"]],
+                        "multipart/form-data": ["schema": ["type": "object", "properties": ["file": ["type": "string", "format": "binary"]], "required": ["file"]]],
+                    ],
+                ],
+                status: 202, response: OpenAPI.ref("ImportJob"), problems: [400, 415, 422]
+            ) { request, _ in
+                let options = try importOptions(request)
+                let contentType = request.headers[.contentType] ?? "text/csv"
+                let boundary = Multipart.boundary(contentType)
+                let media = contentType.split(separator: ";").first.map { $0.trimmed.lowercased() } ?? ""
+                guard boundary != nil || ["text/csv", "application/csv", "text/plain", "application/octet-stream", "application/vnd.ms-excel"].contains(media) else {
+                    throw Problem(status: .unsupportedMediaType, title: "Unsupported Media Type", detail: "Send the CSV as text/csv, or as the 'file' part of multipart/form-data; got \(contentType).")
+                }
+                let (id, upload) = try jobs.reserve()
+                let received = boundary == nil ? upload : upload.appendingPathExtension("multipart")
+                do {
+                    _ = FileManager.default.createFile(atPath: received.path, contents: nil)
+                    let handle = try FileHandle(forWritingTo: received)
+                    var bytes = 0
+                    do {
+                        for try await chunk in request.body {
+                            bytes += chunk.readableBytes
+                            try handle.write(contentsOf: Data(chunk.readableBytesView))
+                        }
+                        try handle.close()
+                    } catch {
+                        try? handle.close()
+                        throw error
+                    }
+                    guard bytes > 0 else { throw DomainError.badRequest("The request needs a CSV body (a header row, then the rows).") }
+                    if let boundary {
+                        defer { try? FileManager.default.removeItem(at: received) }
+                        try Multipart.extractFile(from: received, boundary: boundary, to: upload)
+                    }
+                } catch {
+                    try? FileManager.default.removeItem(at: upload)
+                    throw error
+                }
+                let job = try await jobs.start(id: id, upload: upload, options: options, actor: AuditContext.actor)
+                var response = HTTP.record(job, status: .accepted)
+                response.headers[.location] = "/api/v1/imports/\(id.lowercased)"
+                return response
+            },
+            Endpoint(
+                .get, "/api/v1/imports/{id}/errors", "getImportErrors",
+                "The rows an import refused, as CSV: line, reason, then the row as it was read", tag: "imports", access: .read,
+                parameters: [.path("id", "The import's id.")], problems: [404]
+            ) { _, context in
+                let id = try HTTP.id(context, entity: "import")
+                guard try await store.exists(Entities.importJobs, id) else { throw DomainError.notFound(entity: "import", id: id.lowercased) }
+                let file = jobs.errorsFile(id)
+                let body = (try? String(contentsOf: file, encoding: .utf8)) ?? "line,reason\n"
+                return HTTP.text(body, contentType: "text/csv; charset=utf-8")
+            },
+        ] + Resources.endpoints(Entities.importJobs, store: store)
+    }
+
+    /// The import's options from the query string, or a 422 naming the bad one.
+    static func importOptions(_ request: Request) throws -> ImportOptions {
+        guard let kind = HTTP.query(request, "kind") else { throw DomainError.invalid("kind", "is required: companies or contacts") }
+        guard ["companies", "contacts"].contains(kind) else { throw DomainError.invalid("kind", "must be companies or contacts; got '\(kind)'") }
+        var format: ImportFormat?
+        if let text = HTTP.query(request, "format") {
+            guard let f = ImportFormat(rawValue: text) else { throw DomainError.invalid("format", "must be apollo, hubspot, linkedin or generic; got '\(text)'") }
+            format = f
+        }
+        let conflict = HTTP.query(request, "on_conflict") ?? "update"
+        guard let onConflict = IntakeRepository.OnConflict(rawValue: conflict) else { throw DomainError.invalid("on_conflict", "must be update or skip; got '\(conflict)'") }
+        var mappings: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where key == "map" {
+            for pair in String(value).split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw DomainError.invalid("map", "takes Header=field; got '\(pair)'") }
+                mappings[parts[0]] = parts[1]
+            }
+        }
+        return ImportOptions(kind: kind, format: format, mappings: mappings, onConflict: onConflict, dryRun: try HTTP.bool(request, "dry_run", default: false))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Testing
+import TouchbaseDomain
+import TouchbaseImport
+import TouchbaseStore
+import TouchbaseTestSupport
+
+@Suite("Imports over HTTP")
+struct ImportAPITests {
+    static let csv = """
+        First Name,Last Name,Title,Company Name,Email,Email Status,Seniority,Website,Person Linkedin Url
+        Ada,Lovelace,CTO,Analytical,ada@analytical.example,Verified,c_suite,https://analytical.example,
+        Alan,Turing,Director of QA,Bletchley,alan@bletchley.example,Guessed,director,https://www.bletchley.example,http://linkedin.com/in/aturing/
+        Bad,Row,QA,Nowhere,not-an-email,Verified,manager,,
+        Ada,Lovelace,CTO,Analytical,ADA@analytical.example,Verified,c_suite,,
+        Grace,Hopper,VP Engineering,Navy,grace@navy.example,Unavailable,vp,https://navy.example,
+
+        """
+
+    /// Polls the job until it is no longer queued or running.
+    static func finished(_ api: APIHarness, _ id: String) async throws -> Reply {
+        for _ in 0..<300 {
+            let job = try await api.get("/api/v1/imports/\(id)")
+            if let status = job["status"].stringValue, status != "queued" && status != "running" { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the import did not finish")
+        return try await api.get("/api/v1/imports/\(id)")
+    }
+
+    @Test("a CSV body or a multipart upload is imported as a job, with progress, counts and the bad lines", arguments: TestEngine.all)
+    func importJobs(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let started = try await api.call(.post, "/api/v1/imports?kind=contacts", raw: Self.csv, contentType: "text/csv")
+            #expect(started.status == .accepted, "\(started.text)")
+            #expect(started.headers[.location] == "/api/v1/imports/\(started.id)")
+            #expect(started["kind"] == "contacts")
+            let job = try await Self.finished(api, started.id)
+            #expect(job["status"] == "completed", "\(job.text)")
+            #expect(job["format"] == "apollo")
+            #expect(job["rows"] == .int(5) && job["inserted"] == .int(3) && job["failed"] == .int(1))
+            #expect(job["updated"].intValue.map { $0 + (job["skipped"].intValue ?? 0) } == 1)
+            #expect(job["errors"] == [["line": .int(4), "reason": .string("email: must be an email address such as name@example.com; got 'not-an-email'")]])
+            #expect(job["created_by"] == "user:test-admin")
+            let errors = try await api.get("/api/v1/imports/\(started.id)/errors")
+            #expect(errors.status == .ok && errors.contentType.hasPrefix("text/csv"))
+            #expect(errors.text.split(separator: "\n").count == 2 && errors.text.contains("\n4,"))
+            let alan = try await api.get("/api/v1/contacts?email=alan@bletchley.example")
+            #expect(alan["data"].arrayValue?.first?["linkedin_url"] == "https://www.linkedin.com/in/aturing")
+            #expect(alan["data"].arrayValue?.first?["email_status"] == "yellow")
+            let companies = try await api.get("/api/v1/companies?domain=bletchley.example")
+            #expect(companies["data"].arrayValue?.first?["total_contacts"] == .int(1))
+
+            // The same rows again, as a multipart upload: all matched, nothing new.
+            let boundary = "----touchbase-test"
+            let multipart = "--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"apollo.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                + Self.csv + "\r\n--\(boundary)--\r\n"
+            let again = try await api.call(
+                .post, "/api/v1/imports?kind=contacts&on_conflict=skip", raw: multipart, contentType: "multipart/form-data; boundary=\(boundary)")
+            #expect(again.status == .accepted, "\(again.text)")
+            let second = try await Self.finished(api, again.id)
+            #expect(second["status"] == "completed" && second["inserted"] == .int(0) && second["skipped"] == .int(4) && second["failed"] == .int(1))
+            #expect(second["options"]["on_conflict"] == "skip")
+            let list = try await api.get("/api/v1/imports?status=completed")
+            #expect(list["data"].arrayValue?.count == 2)
+
+            // Bad requests are refused before anything is stored.
+            #expect(try await api.call(.post, "/api/v1/imports", raw: Self.csv, contentType: "text/csv").status == .unprocessableContent)
+            #expect(try await api.call(.post, "/api/v1/imports?kind=deals", raw: Self.csv, contentType: "text/csv").status == .unprocessableContent)
+            #expect(try await api.call(.post, "/api/v1/imports?kind=contacts&format=excel", raw: Self.csv, contentType: "text/csv").status == .unprocessableContent)
+            #expect(try await api.call(.post, "/api/v1/imports?kind=contacts", raw: "<html>", contentType: "text/html").status == .unsupportedMediaType)
+            #expect(try await api.call(.post, "/api/v1/imports?kind=contacts", raw: "", contentType: "text/csv").status == .badRequest)
+            #expect(try await api.call(.post, "/api/v1/imports?kind=contacts", as: .viewer, raw: Self.csv, contentType: "text/csv").status == .forbidden)
+            let noFile = "--\(boundary)\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--\(boundary)--\r\n"
+            let refused = try await api.call(.post, "/api/v1/imports?kind=contacts", raw: noFile, contentType: "multipart/form-data; boundary=\(boundary)")
+            #expect(refused.status == .badRequest && refused.contentType.hasPrefix("application/problem+json"))
+            #expect(try await api.get("/api/v1/imports")["data"].arrayValue?.count == 2)
+            #expect(try await api.get("/api/v1/imports/\(UUIDv7.make().lowercased)/errors").status == .notFound)
+        }
+    }
+
+    @Test("a job a stopped server left running is failed with advice", arguments: TestEngine.all)
+    func interruptedJobs(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            try await api.sql("INSERT INTO imports (id, kind, status) VALUES ('\(UUIDv7.make().lowercased)', 'contacts', 'running')")
+            #expect(try await ImportJobs(database: api.database).failInterrupted(staleAfter: -1) == 1)
+            let job = try await api.get("/api/v1/imports?status=failed")
+            #expect(job["data"].arrayValue?.first?["message"]?.stringValue?.contains("post the file again") == true)
+        }
+    }
+}
