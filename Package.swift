@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "touchbase", targets: ["touchbase"]),
+        .executable(name: "touchbase-bench", targets: ["touchbase-bench"]),
         .library(name: "TouchbaseDomain", targets: ["TouchbaseDomain"]),
         .library(name: "TouchbaseStore", targets: ["TouchbaseStore"]),
         .library(name: "TouchbaseAPI", targets: ["TouchbaseAPI"]),
@@ -44,6 +45,7 @@ let package = Package(
             dependencies: [
                 "TouchbaseDomain",
                 "TouchbaseStore",
+                "TouchbaseImport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,6 +68,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "touchbase", dependencies: ["TouchbaseCommands"]),
+        // Benchmarks against the raw engines (`swift run -c release touchbase-bench import`).
+        .executableTarget(
+            name: "touchbase-bench",
+            dependencies: [
+                "TouchbaseCommands", "TouchbaseDomain", "TouchbaseImport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Fresh migrated databases on every engine for the test suites.
         .target(
             name: "TouchbaseTestSupport",
@@ -79,11 +89,17 @@ let package = Package(
         ),
         .testTarget(
             name: "TouchbaseImportTests",
-            dependencies: ["TouchbaseImport", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport"]
+            dependencies: [
+                "TouchbaseImport", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
         ),
         .testTarget(
             name: "TouchbaseCommandsTests",
-            dependencies: ["TouchbaseCommands", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport"]
+            dependencies: [
+                "TouchbaseCommands", "TouchbaseStore", "TouchbaseDomain", "TouchbaseImport", "TouchbaseTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
         ),
         .testTarget(
             name: "TouchbaseAPITests",
@@ -92,6 +108,7 @@ let package = Package(
                 "TouchbaseStore",
                 "TouchbaseAPI",
                 "TouchbaseCommands",
+                "TouchbaseImport",
                 "TouchbaseTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

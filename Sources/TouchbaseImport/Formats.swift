@@ -6,7 +6,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case apollo, hubspot, linkedin, generic
 
     static func key(_ header: String) -> String {
-        header.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        header.trimmed.lowercased()
     }
 
     /// Recognises a layout from its header row.
@@ -64,7 +64,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
 
     /// Apollo's seniority words in ours.
     public static func seniority(_ raw: String) -> String? {
-        switch key(raw).replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_") {
+        switch key(raw).replacing("-", with: "_").replacing(" ", with: "_") {
         case "c_suite", "c_level", "owner", "founder", "partner", "cxo": return "c-level"
         case "vp", "vice_president": return "vp"
         case "head", "director": return "director"
