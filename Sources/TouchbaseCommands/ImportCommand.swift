@@ -15,8 +15,9 @@ public struct ImportCommand: AsyncParsableCommand {
         abstract: "Import companies or contacts from a CSV export (Apollo, HubSpot, LinkedIn or generic).",
         discussion: """
             The layout is detected from the header row unless --format is given. Rows are deduplicated on company \
-            domain, contact email (any case) and LinkedIn URL, in the file and against the database; a contact's \
-            company is found or created from its website or email domain. Bad rows go, with their line number and \
+            domain, contact email (any case) and LinkedIn URL, in the file and against the database (a company \
+            without a domain on its name, a contact without email or LinkedIn URL on its name at its company); a \
+            contact's company is found or created from its website or email domain. Bad rows go, with their line number and \
             reason, to FILE.errors.csv beside the input; every other row goes in. Rows commit in batches of 2,000, \
             written as sets (multi-row inserts), so an interrupted import — even kill -9 — loses at most the batch in \
             flight, and running the same command again converges to the state of an uninterrupted run.

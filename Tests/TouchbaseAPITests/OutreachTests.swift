@@ -143,6 +143,12 @@ struct OutreachTests {
             let created = try await api.client.execute(uri: "/api/v1/companies", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"Agent Co","domain":"agentco.com"}"#)) { response in
                 (try? JSONValue.parse(String(buffer: response.body)))?["id"]?.stringValue ?? ""
             }
+            // A contact moves the company's total_contacts: the contact is audited, the counter's move is not.
+            let person = try await api.post("/api/v1/contacts", ["company_id": .string(created), "first_name": "Ida", "email": "ida@agentco.com"])
+            #expect(try await api.get("/api/v1/companies/\(created)")["total_contacts"] == .int(1))
+            #expect(try await api.get("/api/v1/audit-log?table_name=contacts&record_id=\(person.id)")["data"].arrayValue?.count == 1)
+            #expect(try await api.get("/api/v1/audit-log?table_name=companies&record_id=\(created)")["data"].arrayValue?.count == 1)
+            _ = try await api.call(.delete, "/api/v1/contacts/\(person.id)")
             try await api.sql("UPDATE companies SET industry = 'Retail' WHERE id = '\(created)'")
             _ = try await api.call(.delete, "/api/v1/companies/\(created)", as: .member)
             let rows = try await api.get("/api/v1/audit-log?table_name=companies&record_id=\(created)")["data"].arrayValue ?? []

@@ -76,7 +76,10 @@ extension Migrations {
             // The updated_at trigger's own touch (only updated_at moves) is part of the write already audited.
             let skipped = Set(rollups[table] ?? [])
             let others = columns.filter { $0 != "updated_at" && !skipped.contains($0) }.map { "OLD.\($0) IS NOT NEW.\($0)" }
-            let changedBeyondUpdatedAt = "OLD.updated_at IS NEW.updated_at OR " + (others.isEmpty ? "0" : others.joined(separator: " OR "))
+            let anyOther = others.isEmpty ? "0" : others.joined(separator: " OR ")
+            // With rollups named (0008), only a change to another column is audited; before, any update that
+            // did not move updated_at was.
+            let changedBeyondUpdatedAt = skipped.isEmpty ? "OLD.updated_at IS NEW.updated_at OR " + anyOther : anyOther
             for trigger in ["\(table)_audit_insert", "\(table)_audit_update", "\(table)_audit_delete"] {
                 statements.append("DROP TRIGGER IF EXISTS \(trigger)")
             }
