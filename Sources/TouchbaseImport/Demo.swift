@@ -98,15 +98,17 @@ public struct DemoGenerator: Sendable {
             }
             for (i, person) in people.enumerated() where touchesPerConversation > 0 {
                 let conversationID = try add(Entities.conversations, [
-                    "contact_id": .string(person.id), "qualification_tier": .string(Vocabulary.qualificationTier[i % 5]),
+                    "contact_id": .string(person.id), "company_id": .string(companyID), "qualification_tier": .string(Vocabulary.qualificationTier[i % 5]),
                     "next_touchpoint_at": .string(Timestamp.format(now.addingTimeInterval(Double(i % 7 - 3) * 86_400))),
                 ])
                 counts.conversations += 1
                 for t in 0..<touchesPerConversation {
                     let (opened, clicked, replied) = (chance(0.5), chance(0.15), chance(0.08))
                     let sent = now.addingTimeInterval(-Double((touchesPerConversation - t) * 3) * 86_400)
+                    // The contact, company and outcome the database would derive are given, so its fill-in is a no-op.
                     var touch: [String: JSONValue] = [
-                        "conversation_id": .string(conversationID), "channel": t % 3 == 2 ? "linkedin" : "email",
+                        "conversation_id": .string(conversationID), "contact_id": .string(person.id), "company_id": .string(companyID),
+                        "outcome": replied ? "replied" : clicked ? "clicked" : opened ? "opened" : "sent", "channel": t % 3 == 2 ? "linkedin" : "email",
                         "subject": .string("Note \(t + 1) for \(person.first)"),
                         "sent_at": .string(Timestamp.format(sent)), "touch_number": .int(Int64(t + 1)),
                     ]

@@ -52,9 +52,11 @@ extension Migrations {
 
     /// SQLite has no row-to-JSON function: each audit trigger lists the table's columns as they stand now.
     /// JSON columns (those with a `json_valid(col)` check) are embedded as JSON, not as strings.
-    /// `rollups` names, per table, columns that only sum up other rows (counters kept by triggers): an update that
-    /// changes nothing else is not audited (migration 0008; 0005 and 0006 pass none).
-    static func sqliteAuditTriggers(_ sql: any SQLDatabase, tables: [String], rollups: [String: [String]] = [:]) async throws -> [String] {
+    /// `changesOnly` (migration 0008; 0005 and 0006 pass false): an update is audited only when a column other
+    /// than `updated_at` and the table's `rollups` (columns that only sum up other rows) changes.
+    static func sqliteAuditTriggers(
+        _ sql: any SQLDatabase, tables: [String], rollups: [String: [String]] = [:], changesOnly: Bool = false
+    ) async throws -> [String] {
         let uuid7 = """
             lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 1, 8) || '-' || \
             substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 9, 4) || '-7' || \
@@ -77,9 +79,8 @@ extension Migrations {
             let skipped = Set(rollups[table] ?? [])
             let others = columns.filter { $0 != "updated_at" && !skipped.contains($0) }.map { "OLD.\($0) IS NOT NEW.\($0)" }
             let anyOther = others.isEmpty ? "0" : others.joined(separator: " OR ")
-            // With rollups named (0008), only a change to another column is audited; before, any update that
-            // did not move updated_at was.
-            let changedBeyondUpdatedAt = skipped.isEmpty ? "OLD.updated_at IS NEW.updated_at OR " + anyOther : anyOther
+            // Before 0008 any update that did not move updated_at was audited, a no-op or a counter's move too.
+            let changedBeyondUpdatedAt = changesOnly ? anyOther : "OLD.updated_at IS NEW.updated_at OR " + anyOther
             for trigger in ["\(table)_audit_insert", "\(table)_audit_update", "\(table)_audit_delete"] {
                 statements.append("DROP TRIGGER IF EXISTS \(trigger)")
             }

@@ -2,7 +2,9 @@
 // A contact insert used to leave two audit rows — the contact, and its company's `total_contacts` moving by one,
 // old and new row in full — and a touch four; a million imported contacts made gigabytes of log that told nothing
 // the contact rows do not. Updates that change only rollup columns (counters and "last …" times the database keeps
-// from other rows) are no longer audited; every other change still is, on both engines.
+// from other rows) are no longer audited, nor writes that change nothing (on SQLite, the AFTER INSERT triggers that
+// fill in a row's derived columns used to leave update rows even when the values were already there); every real
+// change still is, on both engines.
 // A shipped migration is never edited.
 
 extension Migrations {
@@ -24,8 +26,9 @@ extension Migrations {
                 INSERT INTO audit_log (table_name, record_id, action, changed_by, new_values)
                 VALUES (TG_TABLE_NAME, NEW.id::text, 'insert', v_actor, to_jsonb(NEW) - 'search_vector');
             ELSIF TG_OP = 'UPDATE' THEN
-                -- The trigger's arguments name the table's rollup columns: a change to those alone is not audited.
-                IF TG_NARGS > 0 AND (to_jsonb(OLD) - TG_ARGV) = (to_jsonb(NEW) - TG_ARGV) THEN
+                -- Only a change is audited: not a write that sets the same values, nor one that moves only
+                -- updated_at or the rollup columns the trigger's arguments name.
+                IF (to_jsonb(OLD) - coalesce(TG_ARGV, '{}'::text[]) - 'updated_at') = (to_jsonb(NEW) - coalesce(TG_ARGV, '{}'::text[]) - 'updated_at') THEN
                     RETURN NULL;
                 END IF;
                 INSERT INTO audit_log (table_name, record_id, action, changed_by, old_values, new_values)

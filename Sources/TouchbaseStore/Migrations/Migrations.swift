@@ -46,7 +46,8 @@ public enum Migrations {
         Migration(
             version: 8, name: "audit_skips_rollups", sqlite: [], postgres: postgres0008,
             sqliteFromSchema: { sql in
-                try await sqliteAuditTriggers(sql, tables: rollupColumns0008.keys.sorted(), rollups: rollupColumns0008)
+                try await sqliteAuditTriggers(
+                    sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0008, changesOnly: true)
             }),
     ]
 
