@@ -79,6 +79,26 @@ struct LargeExportTests {
         }
     }
 
+    @Test("a set the database refuses is replayed row by row: only the refused row fails", arguments: TestEngine.all)
+    func refusedSet(engine: TestEngine) async throws {
+        try await engine.withDatabase { database in
+            let company = try await RecordStore(database: database).create(Entities.companies, ["name": "Real", "domain": "real.example"])
+            let missing = UUIDv7.make().lowercased
+            let text = "first_name,last_name,email,company_id\n"
+                + "Ann,One,ann@real.example,\(company.id.lowercased)\n"
+                + "Bob,Two,bob@real.example,\(missing)\n"
+                + "Cid,Three,cid@real.example,\(company.id.lowercased)\n"
+            let file = URL(fileURLWithPath: NSTemporaryDirectory() + "refused-\(UUID().uuidString).csv")
+            try Data(text.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file); try? FileManager.default.removeItem(at: Importer.errorsURL(for: file)) }
+            let summary = try await Importer(database: database).run(file: file, options: ImportOptions(kind: "contacts"))
+            #expect(summary.inserted == 2 && summary.failed == 1)
+            let errors = try String(contentsOf: try #require(summary.errorsFile), encoding: .utf8)
+            #expect(errors.split(separator: "\n").dropFirst().map { String($0.prefix(while: { $0 != "," })) } == ["3"])
+            #expect(try await RecordStore(database: database).get(Entities.companies, company.id).int("total_contacts") == 2)
+        }
+    }
+
     /// The email on a data line of a generated file (line 2 is the first row).
     static func email(_ file: URL, line: Int) -> String { field(file, line: line, column: 4) }
     static func linkedin(_ file: URL, line: Int) -> String { field(file, line: line, column: 8) }
