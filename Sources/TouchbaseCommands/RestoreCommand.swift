@@ -13,7 +13,7 @@ public struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Load a JSON-lines dump (from `touchbase export --format jsonl`) into an empty database.",
         discussion: """
-            The database is migrated first and must hold no rows. Every row goes in as it was — ids, timestamps, \
+            The database is migrated first and must hold no data (the default ICP profile a migration makes gives way to the dump's). Every row goes in as it was — ids, timestamps, \
             counters and the audit log included — with the database's triggers quiet, so nothing is counted or \
             audited twice; exporting the restored database gives the same dump back. Works from SQLite to PostgreSQL \
             and back. The restore is one transaction: if it fails or is killed, the database is left as it was. \
