@@ -49,6 +49,7 @@ public enum Migrations {
                 try await sqliteAuditTriggers(
                     sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0008, changesOnly: true)
             }),
+        Migration(version: 9, name: "set_based_counters", sqlite: [], postgres: postgres0009),
     ]
 
     /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
