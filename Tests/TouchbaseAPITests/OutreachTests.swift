@@ -205,6 +205,57 @@ struct OutreachTests {
         }
     }
 
+    @Test("many touches in one statement set off the same rules as one at a time", arguments: TestEngine.all)
+    func touchesInOneStatement(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let company = try await api.post("/api/v1/companies", ["name": "Many Co", "domain": "many.co"])
+            var people: [String] = []
+            for name in ["Ada", "Bea", "Cy", "Dee"] {
+                people.append(try await api.post("/api/v1/contacts", ["company_id": .string(company.id), "first_name": .string(name), "email": .string("\(name.lowercased())@many.co")]).id)
+            }
+            let (ada, bea, cy, dee) = (people[0], people[1], people[2], people[3])
+            let draft = try await api.post("/api/v1/message-drafts", ["contact_id": .string(ada), "channel": "email", "body": "Hello Ada"])
+            try await api.sql("UPDATE contacts SET stage = 'dormant' WHERE id = '\(cy)'")
+            try await api.sql("UPDATE contacts SET stage = 'closed' WHERE id = '\(dee)'")
+            try await api.sql("""
+                INSERT INTO touchpoints (contact_id, channel, direction, message_draft_id) VALUES
+                ('\(ada)', 'email', 'outbound', '\(draft.id)'), ('\(ada)', 'email', 'outbound', NULL),
+                ('\(bea)', 'email', 'outbound', NULL), ('\(bea)', 'email', 'inbound', NULL),
+                ('\(cy)', 'call', 'outbound', NULL), ('\(dee)', 'email', 'outbound', NULL)
+                """)
+            // Each contact at the furthest stage its touches reach; closed stays closed; the draft used is sent
+            #expect(try await stage(api, ada) == "sent")
+            #expect(try await stage(api, bea) == "replied")
+            #expect(try await stage(api, cy) == "sent")
+            #expect(try await stage(api, dee) == "closed")
+            #expect(try await api.get("/api/v1/message-drafts/\(draft.id)")["approval_status"] == "sent")
+            #expect(try await api.get("/api/v1/contacts/\(ada)")["total_touchpoints"] == .int(2))
+            let audited = try await api.get("/api/v1/audit-log?table_name=contacts&record_id=\(bea)")["data"].arrayValue ?? []
+            #expect(audited.contains { $0["new_values"]?["stage"] == "replied" })
+
+            // One refused row refuses the whole statement and leaves everything as it was
+            try await api.sql("UPDATE contacts SET do_not_contact = true WHERE id = '\(cy)'")
+            try await api.sql("UPDATE contacts SET email_status = 'red' WHERE id = '\(dee)'")
+            for (refused, reason) in [(cy, "do_not_contact"), (dee, "email_status_red")] {
+                do {
+                    try await api.sql("""
+                        INSERT INTO touchpoints (contact_id, channel, direction) VALUES
+                        ('\(ada)', 'email', 'outbound'), ('\(refused)', 'email', 'outbound')
+                        """)
+                    Issue.record("a touch for \(refused) went in")
+                } catch {
+                    let message = (StoreErrors.translate(error) as? DomainError)?.message ?? String(reflecting: error)
+                    #expect(message.contains(reason), "\(message)")
+                }
+            }
+            #expect(try await api.get("/api/v1/contacts/\(ada)")["total_touchpoints"] == .int(2))
+            #expect(try await api.get("/api/v1/touchpoints?contact_id=\(ada)")["data"].arrayValue?.count == 2)
+            // Inbound touches for them still go in
+            try await api.sql("INSERT INTO touchpoints (contact_id, channel, direction) VALUES ('\(cy)', 'email', 'inbound'), ('\(dee)', 'email', 'inbound')")
+            #expect(try await stage(api, cy) == "replied")
+        }
+    }
+
     @Test("replies: next steps from intents; a referral creates and links the referred contact", arguments: TestEngine.all)
     func replies(engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in

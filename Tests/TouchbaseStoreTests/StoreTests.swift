@@ -83,6 +83,35 @@ struct StoreTests {
         }
     }
 
+    /// The audit triggers that list columns (SQLite's, and PostgreSQL's update triggers on tables with rollups) are
+    /// written from the schema when their migration runs: a later migration that adds a column must write them again.
+    @Test("audit triggers name every column a write can change", arguments: TestEngine.all)
+    func auditTriggersNameEveryColumn(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            try await db.withConnection { sql in
+                let triggers: [(table: String, text: String)]
+                if db.engine == .sqlite {
+                    triggers = try await sql.raw("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_audit\\_update' ESCAPE '\\'").all()
+                        .map { (try $0.decode(column: "tbl_name", as: String.self), try $0.decode(column: "sql", as: String.self)) }
+                } else {
+                    triggers = try await sql.raw("SELECT c.relname AS tbl_name, pg_get_triggerdef(t.oid) AS sql FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname LIKE '%\\_audit\\_update'").all()
+                        .map { (try $0.decode(column: "tbl_name", as: String.self), try $0.decode(column: "sql", as: String.self)) }
+                }
+                let tables = Set(triggers.map(\.table))
+                #expect(tables.isSuperset(of: ["companies", "contacts", "conversations", "batches"]))
+                for (table, text) in triggers {
+                    let columns: [String] = db.engine == .sqlite
+                        ? try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
+                        : try await sql.raw("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(bind: table) AND is_generated = 'NEVER'").all().map { try $0.decode(column: "name", as: String.self) }
+                    let skipped = Set((Migrations.rollupColumns[table] ?? []) + ["updated_at"])
+                    for column in columns where !skipped.contains(column) {
+                        #expect(text.lowercased().contains("old.\(column) is "), "\(table).\(column) is not in \(table)_audit_update")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("data flows from company to touchpoint with every counter exact", arguments: TestEngine.all)
     func dataFlow(engine: TestEngine) async throws {
         try await engine.withDatabase { db in

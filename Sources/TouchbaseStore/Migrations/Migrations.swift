@@ -50,7 +50,13 @@ public enum Migrations {
                     sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0008, changesOnly: true)
             }),
         Migration(version: 9, name: "set_based_counters", sqlite: [], postgres: postgres0009),
+        Migration(version: 10, name: "set_based_insert_rules", sqlite: [], postgres: postgres0010),
+        Migration(version: 11, name: "audit_per_statement", sqlite: [], postgres: postgres0011),
     ]
+
+    /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
+    /// out updates that move only these.
+    public static var rollupColumns: [String: [String]] { rollupColumns0008 }
 
     /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
     /// migrations that add columns rebuild the triggers from these lists plus their own.
