@@ -147,12 +147,16 @@ public struct Importer: Sendable {
             try errors?.write(contentsOf: Data(CSVWriter.line([String(record.line), reason] + record.fields).utf8))
         }
 
-        // Rows are written in batches: one transaction each, a savepoint per row.
+        // Rows are written in batches of `batchSize`, one transaction each. While one batch is in the database the
+        // next is read and parsed: at most one batch is in flight, and it commits before the next one's lookups, so
+        // each batch is matched against everything before it exactly as in a sequential run.
         var batch: [(CSVRecord, [String: JSONValue])] = []
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            let results = try await intake.promote(kind: options.kind, rows: batch.map(\.1), onConflict: options.onConflict)
-            for ((record, _), result) in zip(batch, results) {
+        var pending: (batch: [(CSVRecord, [String: JSONValue])], task: Task<[Result<IntakeRepository.Outcome, DomainError>], any Error>)?
+        func settle() async throws {
+            guard let (written, task) = pending else { return }
+            pending = nil
+            let results = try await task.value
+            for ((record, _), result) in zip(written, results) {
                 switch result {
                 case .success(.inserted): summary.inserted += 1
                 case .success(.updated): summary.updated += 1
@@ -160,32 +164,48 @@ public struct Importer: Sendable {
                 case .failure(let error): try fail(record, error.message)
                 }
             }
+        }
+        func flush() async throws {
+            guard !batch.isEmpty else { return try await settle() }
+            // Read into drafts while the batch before is still being written; then wait for it.
+            let prepared = PreparedRows(kind: options.kind, rows: batch.map(\.1))
+            try await settle()
+            let onConflict = options.onConflict
+            pending = (batch, Task { try await intake.promote(prepared, onConflict: onConflict) })
             batch.removeAll(keepingCapacity: true)
         }
-        while let record = reader.next() {
-            if record.fields.count == 1 && record.fields[0].isEmpty && record.error == nil { continue }  // blank line
-            summary.rows += 1
-            if let error = record.error {
-                try await flush()  // keeps the errors file in line order
-                try fail(record, "broken quoting: \(error)")
-            } else {
-                let row = Self.row(record.fields, mapping: mapping)
-                if options.dryRun {
-                    if let problem = Self.dryRunProblem(entity, kind: options.kind, row: row) {
-                        try fail(record, problem)
-                    } else {
-                        summary.inserted += 1
-                    }
+        do {
+            while let record = reader.next() {
+                if record.fields.count == 1 && record.fields[0].isEmpty && record.error == nil { continue }  // blank line
+                summary.rows += 1
+                if let error = record.error {
+                    try await flush()  // keeps the errors file in line order
+                    try await settle()
+                    try fail(record, "broken quoting: \(error)")
                 } else {
-                    batch.append((record, row))
-                    if batch.count >= Self.batchSize { try await flush() }
+                    let row = Self.row(record.fields, mapping: mapping)
+                    if options.dryRun {
+                        if let problem = Self.dryRunProblem(entity, kind: options.kind, row: row) {
+                            try fail(record, problem)
+                        } else {
+                            summary.inserted += 1
+                        }
+                    } else {
+                        batch.append((record, row))
+                        if batch.count >= Self.batchSize { try await flush() }
+                    }
+                }
+                if let progress, summary.rows % 200 == 0 {
+                    await progress(ImportProgress(rows: summary.rows, bytes: reader.bytesRead, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
                 }
             }
-            if let progress, summary.rows % 200 == 0 {
-                await progress(ImportProgress(rows: summary.rows, bytes: reader.bytesRead, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
-            }
+            try await flush()
+            try await settle()
+        } catch {
+            // A batch still in flight finishes (or fails) before the error is reported: nothing is left half-written.
+            if let (_, task) = pending { _ = try? await task.value }
+            throw error
         }
-        try await flush()
         await progress?(ImportProgress(rows: summary.rows, bytes: totalBytes, totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started)))
         if summary.failed == 0 { try? FileManager.default.removeItem(at: errorsURL) }
         return summary

@@ -138,7 +138,7 @@ public final class Database: @unchecked Sendable {
     /// Runs `body` on one pooled connection.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if let pool = sqlitePool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
-        if let pool = postgresPool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
+        if let pool = postgresPool { return try await use(pool, { PostgresSession(connection: $0) }, body) }
         fatalError("a Database always has one pool")
     }
 
@@ -188,5 +188,31 @@ public final class Database: @unchecked Sendable {
     public func shutdown() async {
         try? await sqlitePool?.shutdownAsync()
         try? await postgresPool?.shutdownAsync()
+    }
+}
+
+/// A pooled PostgreSQL connection as an `SQLDatabase` that still knows its connection, so the bulk path can run
+/// `COPY … FROM STDIN` inside the same transaction (postgres-kit's own wrapper does not expose it).
+struct PostgresSession: SQLDatabase {
+    let connection: PostgresConnection
+    let inner: any SQLDatabase
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+        inner = connection.sql(queryLogLevel: .trace)
+    }
+
+    var logger: Logger { inner.logger }
+    var eventLoop: any EventLoop { inner.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { inner.version }
+    var dialect: any SQLDialect { inner.dialect }
+    var queryLogLevel: Logger.Level? { inner.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        inner.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await inner.execute(sql: query, onRow)
     }
 }

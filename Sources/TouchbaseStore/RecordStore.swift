@@ -73,10 +73,12 @@ public struct RecordStore: Sendable {
     /// Bound values per statement of a multi-row insert (both engines take more: SQLite 32,766, PostgreSQL 65,535).
     static let maxBinds = 30_000
 
-    /// Inserts many validated rows, each with its `id`, in multi-row `INSERT`s: one per run of rows that give
-    /// the same fields (omitted fields take the database's defaults), as many rows a statement as the binds allow.
-    /// References are not checked first: a missing one fails the statement with the engine's foreign-key error.
+    /// Inserts many validated rows, each with its `id`; omitted fields take the database's defaults. On PostgreSQL
+    /// the rows are copied (see `copyMany`); on SQLite they go in multi-row `INSERT`s, as many rows a statement as
+    /// the binds allow, each statement holding rows that give the same fields (SQLite has no `DEFAULT` in a
+    /// values list). References are not checked first: a missing one fails with the engine's foreign-key error.
     public func insertMany(_ entity: Entity, _ rows: [[String: JSONValue]], on sql: any SQLDatabase) async throws {
+        if dialect.engine == .postgres, try await copyMany(entity, rows, on: sql) { return }
         var groups: [[String]: [[String: JSONValue]]] = [:]
         var order: [[String]] = []
         for row in rows {

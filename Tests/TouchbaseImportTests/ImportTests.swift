@@ -48,7 +48,7 @@ struct ImportTests {
 
     static let apollo = "\u{FEFF}First Name,Last Name,Title,Company Name,Email,Email Status,Seniority,Departments,Person Linkedin Url,Website,# Employees,Industry,City,State,Country\r\n"
         + "Maya,Chen,Director of QA,PayFlow,maya@payflow.io,Verified,Director,Engineering,http://linkedin.com/in/mayachen/,https://www.payflow.io,\"1,200\",FinTech,Austin,TX,USA\r\n"
-        + "Raj,Patel,CTO,PayFlow,raj@payflow.io,Guessed,C suite,Engineering,,https://payflow.io,,FinTech,,,\r\n"
+        + "Raj,Patel,CTO \\ R&D\tLab,PayFlow,raj@payflow.io,Guessed,C suite,Engineering,,https://payflow.io,,FinTech,,,\r\n"
         + "Maya,Chen,Director of QA,PayFlow,MAYA@PayFlow.io,Verified,Director,,,https://payflow.io,,,,,\r\n"
         + "Bad,Email,Engineer,Nowhere,not-an-email,,Entry,,,,,,,,\r\n"
         + "Odd,Quote,QA \"Lead,Shop,odd@shop.io,,,,,,,,,,\r\n"
@@ -77,6 +77,7 @@ struct ImportTests {
             let raj = try #require(try await contacts.getByEmail("raj@payflow.io"))
             #expect(raj.string("seniority_level") == "c-level" && raj.string("email_status") == "yellow")
             #expect(raj.uuid("company_id") == maya.uuid("company_id"))
+            #expect(raj.string("title") == "CTO \\ R&D\tLab")  // a backslash and a tab survive the bulk path
             let company = try #require(try await CompanyRepository(database: db).getByDomain("payflow.io"))
             #expect(company.string("name") == "PayFlow" && company.int("employee_count") == 1200 && company.string("industry") == "FinTech")
             #expect(company.int("total_contacts") == 2)

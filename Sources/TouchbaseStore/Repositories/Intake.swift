@@ -46,14 +46,19 @@ public struct IntakeRepository: Sendable {
     public func promote(kind: String, row: [String: JSONValue], onConflict: OnConflict = .update, on sql: any SQLDatabase)
         async throws -> Outcome
     {
-        try await promoteBatch(kind: kind, rows: [row], onConflict: onConflict, on: sql)[0].get()
+        try await promoteBatch(PreparedRows(kind: kind, rows: [row]), onConflict: onConflict, on: sql)[0].get()
     }
 
     /// Promotes many rows in one transaction (see `promote(kind:rows:onConflict:on:)`).
     public func promote(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict = .update) async throws
         -> [Result<Outcome, DomainError>]
     {
-        try await store.database.transaction { sql in try await promote(kind: kind, rows: rows, onConflict: onConflict, on: sql) }
+        try await promote(PreparedRows(kind: kind, rows: rows), onConflict: onConflict)
+    }
+
+    /// Promotes rows read beforehand (see `PreparedRows`) in one transaction.
+    public func promote(_ prepared: PreparedRows, onConflict: OnConflict = .update) async throws -> [Result<Outcome, DomainError>] {
+        try await store.database.transaction { sql in try await promote(prepared, onConflict: onConflict, on: sql) }
     }
 
     /// Promotes many rows inside the caller's transaction, as one set: a few lookups, multi-row inserts, one update per
@@ -63,22 +68,26 @@ public struct IntakeRepository: Sendable {
     public func promote(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict = .update, on sql: any SQLDatabase)
         async throws -> [Result<Outcome, DomainError>]
     {
+        try await promote(PreparedRows(kind: kind, rows: rows), onConflict: onConflict, on: sql)
+    }
+
+    func promote(_ prepared: PreparedRows, onConflict: OnConflict, on sql: any SQLDatabase) async throws -> [Result<Outcome, DomainError>] {
         try await sql.raw("SAVEPOINT touchbase_batch").run()
         do {
-            let results = try await promoteBatch(kind: kind, rows: rows, onConflict: onConflict, on: sql)
+            let results = try await promoteBatch(prepared, onConflict: onConflict, on: sql)
             try await sql.raw("RELEASE SAVEPOINT touchbase_batch").run()
             return results
         } catch {
             try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_batch").run()
             try await sql.raw("RELEASE SAVEPOINT touchbase_batch").run()
             guard let domain = StoreErrors.translate(error) as? DomainError else { throw error }
-            if rows.count == 1 { return [.failure(domain)] }
+            if prepared.count == 1 { return [.failure(domain)] }
         }
         var results: [Result<Outcome, DomainError>] = []
-        for row in rows {
+        for index in 0..<prepared.count {
             try await sql.raw("SAVEPOINT touchbase_row").run()
             do {
-                results.append(try await promoteBatch(kind: kind, rows: [row], onConflict: onConflict, on: sql)[0])
+                results.append(try await promoteBatch(prepared.row(index), onConflict: onConflict, on: sql)[0])
                 try await sql.raw("RELEASE SAVEPOINT touchbase_row").run()
             } catch {
                 try await sql.raw("ROLLBACK TO SAVEPOINT touchbase_row").run()

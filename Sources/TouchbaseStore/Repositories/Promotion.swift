@@ -142,6 +142,41 @@ struct BatchRecords {
     var inserts: [[String: JSONValue]] { zip(values, isNew).filter(\.1).map(\.0) }
 }
 
+/// Raw rows read into drafts, ready to promote. Reading is pure work (field coercion, validation, the company a
+/// contact row names), so an importer can prepare the next batch while the database writes the one before.
+public struct PreparedRows: Sendable {
+    public let kind: String
+    let companies: [CompanyDraft]
+    let contacts: [Result<ContactDraft, DomainError>]
+
+    /// Reads `rows` as companies, or as contacts when `kind` is "contacts".
+    public init(kind: String, rows: [[String: JSONValue]]) {
+        self.kind = kind
+        if kind == "contacts" {
+            companies = []
+            contacts = rows.map { row in Result { () throws(DomainError) in try ContactDraft(row) } }
+        } else {
+            companies = rows.map(CompanyDraft.init)
+            contacts = []
+        }
+    }
+
+    private init(kind: String, companies: [CompanyDraft], contacts: [Result<ContactDraft, DomainError>]) {
+        self.kind = kind
+        self.companies = companies
+        self.contacts = contacts
+    }
+
+    public var count: Int { kind == "contacts" ? contacts.count : companies.count }
+
+    /// The one row at `index`, for promoting rows one by one.
+    func row(_ index: Int) -> PreparedRows {
+        kind == "contacts"
+            ? PreparedRows(kind: kind, companies: [], contacts: [contacts[index]])
+            : PreparedRows(kind: kind, companies: [companies[index]], contacts: [])
+    }
+}
+
 extension IntakeRepository {
     /// Rows per lookup statement.
     static let lookupChunk = 500
@@ -149,13 +184,12 @@ extension IntakeRepository {
     /// Promotes rows as one set: reads every stored match in a few `IN (…)` lookups, decides each row in memory
     /// exactly as promoting the rows one after another would, then writes the new rows with multi-row inserts and
     /// each touched stored row with one update. Rows that fail validation are reported and change nothing.
-    func promoteBatch(kind: String, rows: [[String: JSONValue]], onConflict: OnConflict, on sql: any SQLDatabase) async throws
+    func promoteBatch(_ prepared: PreparedRows, onConflict: OnConflict, on sql: any SQLDatabase) async throws
         -> [Result<Outcome, DomainError>]
     {
-        if kind == "contacts" { return try await promoteContacts(rows, onConflict: onConflict, on: sql) }
+        if prepared.kind == "contacts" { return try await promoteContacts(prepared.contacts, onConflict: onConflict, on: sql) }
         var results: [Result<Outcome, DomainError>] = []
-        let drafts = rows.map(CompanyDraft.init)
-        var companies = try await resolveCompanies(drafts.map { $0 }, onConflict: onConflict, on: sql)
+        var companies = try await resolveCompanies(prepared.companies, onConflict: onConflict, on: sql)
         for outcome in companies.outcomes { results.append(outcome.map(\.1)) }
         try await write(&companies.records, on: sql)
         return results
@@ -206,10 +240,10 @@ extension IntakeRepository {
         return (match, records.fill(match, valid) ? .updated : .skipped)
     }
 
-    func promoteContacts(_ rows: [[String: JSONValue]], onConflict: OnConflict, on sql: any SQLDatabase) async throws
+    func promoteContacts(_ drafts: [Result<ContactDraft, DomainError>], onConflict: OnConflict, on sql: any SQLDatabase) async throws
         -> [Result<Outcome, DomainError>]
     {
-        var drafts: [Result<ContactDraft, DomainError>] = rows.map { row in Result { () throws(DomainError) in try ContactDraft(row) } }
+        var drafts = drafts
         // Companies first: a contact row's company is found or created (always filling, as a company row would).
         var companies = try await resolveCompanies(drafts.map { (try? $0.get())?.company }, onConflict: .update, on: sql)
         for (i, draft) in drafts.enumerated() {
