@@ -5,6 +5,10 @@ import TouchbaseDomain
 /// A raw row read as a company: its known fields and the key it is matched on.
 struct CompanyDraft: Sendable {
     var values: [String: JSONValue]
+    /// The values validated as a new company and as a fill of a stored one, worked out with the draft (off the
+    /// database's path when an importer prepares the next batch).
+    let asNew: Result<[String: JSONValue], DomainError>
+    let asFill: Result<[String: JSONValue], DomainError>
 
     init(_ row: [String: JSONValue]) {
         var values = IntakeRepository.fields(Entities.companies, row)
@@ -14,6 +18,8 @@ struct CompanyDraft: Sendable {
             values["domain"] = .string(domain)
         }
         self.values = values
+        asNew = Result { () throws(DomainError) in try Entities.companies.validate(values, mode: .create) }
+        asFill = Result { () throws(DomainError) in try Entities.companies.validate(values, mode: .update) }
     }
 
     /// The normalised domain; a company without one is matched on its name among companies without a domain.
@@ -217,7 +223,7 @@ extension IntakeRepository {
                 continue
             }
             do {
-                outcomes.append(.success(try plan(draft.values, keys: draft.keys, in: &records, onConflict: onConflict)))
+                outcomes.append(.success(try plan(draft.keys, asNew: draft.asNew, asFill: draft.asFill, in: &records, onConflict: onConflict)))
             } catch {
                 outcomes.append(.failure(error))
             }
@@ -226,18 +232,18 @@ extension IntakeRepository {
     }
 
     /// Decides one row against the records seen so far: a new record, a fill of the one it matches, or nothing.
-    /// `validated` says the values already passed a create's validation.
-    func plan(_ values: [String: JSONValue], keys: [String], in records: inout BatchRecords, onConflict: OnConflict, validated: Bool = false)
-        throws(DomainError) -> (Int, Outcome)
-    {
+    /// `asNew` and `asFill` are the row's values validated for a create and for an update.
+    func plan(
+        _ keys: [String], asNew: Result<[String: JSONValue], DomainError>, asFill: @autoclosure () -> Result<[String: JSONValue], DomainError>,
+        in records: inout BatchRecords, onConflict: OnConflict
+    ) throws(DomainError) -> (Int, Outcome) {
         guard let match = records.find(keys) else {
-            var valid = validated ? values : try records.entity.validate(values, mode: .create)
+            var valid = try asNew.get()
             valid["id"] = .string(UUIDv7.make().lowercased)
             return (records.add(valid, new: true), .inserted)
         }
         if onConflict == .skip { return (match, .skipped) }
-        let valid = try records.entity.validate(values, mode: .update)
-        return (match, records.fill(match, valid) ? .updated : .skipped)
+        return (match, records.fill(match, try asFill().get()) ? .updated : .skipped)
     }
 
     func promoteContacts(_ drafts: [Result<ContactDraft, DomainError>], onConflict: OnConflict, on sql: any SQLDatabase) async throws
@@ -275,7 +281,10 @@ extension IntakeRepository {
                 continue
             }
             do {
-                var (position, outcome) = try plan(contact.values, keys: contact.keys, in: &contacts, onConflict: onConflict, validated: true)
+                var (position, outcome) = try plan(
+                    contact.keys, asNew: .success(contact.values),
+                    asFill: Result { () throws(DomainError) in try Entities.contacts.validate(contact.values, mode: .update) },
+                    in: &contacts, onConflict: onConflict)
                 // An export's verification colour is recorded when it tells more than gray, and only over gray.
                 if let status = contact.emailStatus, outcome != .skipped || onConflict == .update,
                     (contacts.values[position]["email_status"]?.stringValue ?? "gray") == "gray"
