@@ -16,15 +16,9 @@ extension RecordStore {
     func copyMany(_ entity: Entity, _ rows: [[String: JSONValue]], on sql: any SQLDatabase) async throws -> Bool {
         guard let session = sql as? PostgresSession else { return false }
         guard !rows.isEmpty else { return true }
-        // A COPY cannot say DEFAULT for one row: a column the database fills with a default other than NULL is
+        // A COPY cannot say DEFAULT for one row: a column the database may fill with a default other than NULL is
         // only listed for rows that give it, so rows are copied in groups by which of those columns they give.
-        let defaulted = Set(
-            try await sql.raw(
-                """
-                SELECT column_name FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name = \(bind: entity.table) AND column_default IS NOT NULL
-                """
-            ).all().map { try $0.decode(column: "column_name", as: String.self) })
+        let defaulted = Set(entity.fields.filter(\.databaseMayDefault).map(\.name))
         var groups: [[String]: [[String: JSONValue]]] = [:]
         var order: [[String]] = []
         for row in rows {
@@ -32,14 +26,13 @@ extension RecordStore {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(row)
         }
-        let connection = session.connection
         for key in order {
             let group = groups[key]!
             var given = Set<String>()
             for row in group { given.formUnion(row.keys) }
             let fields = entity.fields.filter { given.contains($0.name) }
             do {
-                try await connection.copyFrom(table: entity.table, columns: fields.map(\.name), logger: database.logger) { writer in
+                try await session.connection.copyFrom(table: entity.table, columns: fields.map(\.name), logger: database.logger) { writer in
                     var buffer = ByteBuffer()
                     buffer.reserveCapacity(Self.copyChunk + 4096)
                     for row in group {

@@ -63,23 +63,46 @@ struct StoreTests {
         }
     }
 
+    /// Which columns of a table the engine's catalog lists: all (generated ones included), the stored ones, or those
+    /// with a default.
+    enum CatalogColumns { case all, stored, defaulted }
+    static func columns(_ table: String, _ which: CatalogColumns, engine: Engine, on sql: any SQLDatabase) async throws -> [String] {
+        let query: SQLQueryString
+        switch (engine, which) {
+        case (.sqlite, .all): query = "SELECT name FROM pragma_table_xinfo(\(bind: table))"
+        case (.sqlite, .stored): query = "SELECT name FROM pragma_table_info(\(bind: table))"
+        case (.sqlite, .defaulted): query = "SELECT name FROM pragma_table_info(\(bind: table)) WHERE dflt_value IS NOT NULL"
+        case (.postgres, _):
+            let condition = which == .all ? "" : which == .stored ? " AND is_generated = 'NEVER'" : " AND column_default IS NOT NULL"
+            query = "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(bind: table)\(unsafeRaw: condition)"
+        }
+        return try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }
+    }
+
     @Test("the tables have exactly the described columns", arguments: TestEngine.all)
     func schemaMatchesDescriptions(engine: TestEngine) async throws {
         try await engine.withDatabase { db in
             for entity in Entities.stored {
-                let columns: [String] = try await db.withConnection { sql in
-                    if db.engine == .sqlite {
-                        return try await sql.raw("SELECT name FROM pragma_table_xinfo(\(bind: entity.table))").all()
-                            .map { try $0.decode(column: "name", as: String.self) }
-                    } else {
-                        return try await sql.raw(
-                            "SELECT column_name AS name FROM information_schema.columns WHERE table_name = \(bind: entity.table)"
-                        ).all().map { try $0.decode(column: "name", as: String.self) }
-                    }
-                }
+                let columns = try await db.withConnection { sql in try await Self.columns(entity.table, .all, engine: db.engine, on: sql) }
                 let stored = Set(columns).subtracting(["search_vector"])
                 #expect(stored == Set(entity.columnNames), "\(entity.table)")
             }
+        }
+    }
+
+    /// The bulk path writes NULL for a column a row omits unless the description says the database may default it.
+    @Test("every column the database fills by default is one the description says it may", arguments: TestEngine.all)
+    func defaultsMatchDescriptions(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            var checked = 0
+            for entity in Entities.stored {
+                let defaulted = try await db.withConnection { sql in try await Self.columns(entity.table, .defaulted, engine: db.engine, on: sql) }
+                for column in defaulted {
+                    checked += 1
+                    #expect(entity.field(column)?.databaseMayDefault == true, "\(entity.table).\(column) has a database default its description does not declare")
+                }
+            }
+            #expect(checked > 100)
         }
     }
 
@@ -100,9 +123,7 @@ struct StoreTests {
                 let tables = Set(triggers.map(\.table))
                 #expect(tables.isSuperset(of: ["companies", "contacts", "conversations", "batches"]))
                 for (table, text) in triggers {
-                    let columns: [String] = db.engine == .sqlite
-                        ? try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
-                        : try await sql.raw("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(bind: table) AND is_generated = 'NEVER'").all().map { try $0.decode(column: "name", as: String.self) }
+                    let columns = try await Self.columns(table, .stored, engine: db.engine, on: sql)
                     let skipped = Set((Migrations.rollupColumns[table] ?? []) + ["updated_at"])
                     for column in columns where !skipped.contains(column) {
                         #expect(text.lowercased().contains("old.\(column) is "), "\(table).\(column) is not in \(table)_audit_update")

@@ -24,7 +24,7 @@ public enum Vocabulary {
 }
 
 /// The columns every table has, described once.
-let id = Field("id", .uuid, access: .createOnly, "Time-ordered UUID (version 7); generated when not given.")
+let id = Field("id", .uuid, access: .createOnly, computedDefault: true, "Time-ordered UUID (version 7); generated when not given.")
 let createdAt = Field("created_at", .timestamp, access: .readOnly, "When the row was created (UTC).")
 let updatedAt = Field(
     "updated_at", .timestamp, access: .readOnly, "When a writable field last changed (UTC); set by the database.")

@@ -57,6 +57,8 @@ public struct Field: Sendable, Hashable {
     public let normalization: Normalization?
     /// The default the database applies when the field is omitted on create, for documentation.
     public let defaultValue: JSONValue?
+    /// The database fills the field when it is omitted with a value it works out then (a new id, now, today).
+    public let computedDefault: Bool
     public let summary: String
     public var readRule: ReadRule?
 
@@ -64,7 +66,7 @@ public struct Field: Sendable, Hashable {
         _ name: String, _ type: FieldType, required: Bool = false, nullable: Bool? = nil,
         access: FieldAccess = .writable, vocabulary: [String]? = nil, range: ClosedRange<Double>? = nil,
         references: String? = nil, unique: Bool = false, normalization: Normalization? = nil,
-        default defaultValue: JSONValue? = nil, _ summary: String = ""
+        default defaultValue: JSONValue? = nil, computedDefault: Bool = false, _ summary: String = ""
     ) {
         self.name = name
         self.type = type
@@ -77,10 +79,18 @@ public struct Field: Sendable, Hashable {
         self.unique = unique
         self.normalization = normalization
         self.defaultValue = defaultValue
+        self.computedDefault = computedDefault
         self.summary = summary
     }
 
     public var isWritable: Bool { access != .readOnly }
+
+    /// Whether the database may fill this column with something other than NULL when an insert omits it: a declared
+    /// or computed default, JSON (`{}` or `[]`), a non-null field, or one the database maintains. A column this says
+    /// false of may be written as NULL for a row that omits it (checked against both engines' catalogs by a test).
+    public var databaseMayDefault: Bool {
+        defaultValue != nil || computedDefault || type.isJSON || !nullable || access == .readOnly
+    }
 }
 
 /// A table, described once: its fields and how it is addressed over HTTP.

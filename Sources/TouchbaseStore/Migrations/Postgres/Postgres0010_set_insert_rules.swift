@@ -2,9 +2,9 @@
 // count of active conversations a new conversation moves, as 0009 did for the other counters).
 // Migration 0004's row-level rules (do-not-contact hold, red-email hold, stage `sent`/`replied`, the draft used
 // becoming `sent`) ran a few statements per new touch; a multi-row insert of thousands of touches (the demo, an
-// agent's batch) spent most of its time there. Now the statement trigger that 0009 gave the counters also applies
-// the rules over the statement's new rows: one check per hold, one UPDATE of the contacts whose stage moves, one of
-// the drafts used. The outcome of a statement is the one the row rules gave: a refused row
+// agent's batch) spent most of its time there. Now a statement trigger, beside the one 0009 gave the counters,
+// applies the rules over the statement's new rows: one check per hold, one UPDATE of the contacts whose stage moves,
+// one of the drafts used. The outcome of a statement is the one the row rules gave: a refused row
 // refuses the statement with the same message; each contact ends at the furthest stage its new touches reach
 // (stages only move forward, so one move to the furthest equals the row rules' moves one after another). The audit
 // log records that contact's change once per statement, not once per step. Updates of `replied_at` keep their
@@ -14,7 +14,7 @@
 extension Migrations {
     static let postgres0010: [String] = [
         """
-        CREATE OR REPLACE FUNCTION touchbase_touchpoints_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION touchbase_touchpoints_rules_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             v_contact uuid;
         BEGIN
@@ -27,11 +27,6 @@ extension Migrations {
             IF v_contact IS NOT NULL THEN
                 PERFORM touchbase_refuse_if_dnc(v_contact, 'an outbound touchpoint');
             END IF;
-            UPDATE conversations c SET touchpoint_count = c.touchpoint_count + n.added,
-                last_touchpoint_at = GREATEST(c.last_touchpoint_at, n.last_at)
-            FROM (SELECT conversation_id, count(*) AS added, max(coalesce(sent_at, created_at)) AS last_at
-                  FROM new_rows WHERE conversation_id IS NOT NULL GROUP BY conversation_id) n
-            WHERE c.id = n.conversation_id;
             -- An outbound touch moves its contact to sent; an inbound one, or one already replied to, to replied.
             -- Only contacts that move are written (a write of stage would move updated_at even when it stays).
             UPDATE contacts p SET stage = n.reached
@@ -39,16 +34,15 @@ extension Migrations {
                          CASE WHEN bool_or(direction IS DISTINCT FROM 'outbound' OR replied_at IS NOT NULL) THEN 'replied' ELSE 'sent' END AS reached
                   FROM new_rows WHERE contact_id IS NOT NULL GROUP BY contact_id) n
             WHERE p.id = n.contact_id AND touchbase_stage_rank(n.reached) > touchbase_stage_rank(p.stage);
-            UPDATE contacts p SET total_touchpoints = p.total_touchpoints + n.added,
-                last_engaged_at = GREATEST(p.last_engaged_at, n.last_at)
-            FROM (SELECT contact_id, count(*) AS added, max(coalesce(replied_at, clicked_at, opened_at, sent_at, created_at)) AS last_at
-                  FROM new_rows WHERE contact_id IS NOT NULL GROUP BY contact_id) n
-            WHERE p.id = n.contact_id;
             UPDATE message_drafts d SET approval_status = 'sent'
             FROM (SELECT DISTINCT message_draft_id FROM new_rows WHERE direction = 'outbound' AND message_draft_id IS NOT NULL) n
             WHERE d.id = n.message_draft_id AND d.approval_status <> 'sent';
             RETURN NULL;
         END $$
+        """,
+        """
+        CREATE TRIGGER touchpoints_rules_inserted AFTER INSERT ON touchpoints REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION touchbase_touchpoints_rules_inserted()
         """,
         // A new active conversation counts on its company: once per statement too.
         """

@@ -23,21 +23,17 @@ extension Migrations {
         "ALTER TABLE contacts SET (fillfactor = 80)",
         "ALTER TABLE conversations SET (fillfactor = 80)",
         "ALTER TABLE batches SET (fillfactor = 80)",
-        // The WHEN conditions below decide which updates are audited, so the function no longer compares the versions.
+        "CREATE FUNCTION touchbase_actor() RETURNS text LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('touchbase.actor', true), ''), 'sql') $$",
+        // Only updates (which the WHEN conditions below choose) and deletes reach the row trigger now.
         """
         CREATE OR REPLACE FUNCTION touchbase_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            v_actor text := coalesce(nullif(current_setting('touchbase.actor', true), ''), 'sql');
         BEGIN
             IF TG_OP = 'UPDATE' THEN
                 INSERT INTO audit_log (table_name, record_id, action, changed_by, old_values, new_values)
-                VALUES (TG_TABLE_NAME, NEW.id::text, 'update', v_actor, to_jsonb(OLD) - 'search_vector', to_jsonb(NEW) - 'search_vector');
+                VALUES (TG_TABLE_NAME, NEW.id::text, 'update', touchbase_actor(), to_jsonb(OLD) - 'search_vector', to_jsonb(NEW) - 'search_vector');
             ELSIF TG_OP = 'DELETE' THEN
                 INSERT INTO audit_log (table_name, record_id, action, changed_by, old_values)
-                VALUES (TG_TABLE_NAME, OLD.id::text, 'delete', v_actor, to_jsonb(OLD) - 'search_vector');
-            ELSE
-                INSERT INTO audit_log (table_name, record_id, action, changed_by, new_values)
-                VALUES (TG_TABLE_NAME, NEW.id::text, 'insert', v_actor, to_jsonb(NEW) - 'search_vector');
+                VALUES (TG_TABLE_NAME, OLD.id::text, 'delete', touchbase_actor(), to_jsonb(OLD) - 'search_vector');
             END IF;
             RETURN NULL;
         END $$
@@ -46,9 +42,7 @@ extension Migrations {
         CREATE FUNCTION touchbase_audit_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO audit_log (table_name, record_id, action, changed_by, new_values)
-            SELECT TG_TABLE_NAME, n.id::text, 'insert', coalesce(nullif(current_setting('touchbase.actor', true), ''), 'sql'),
-                   to_jsonb(n) - 'search_vector'
-            FROM new_rows n;
+            SELECT TG_TABLE_NAME, n.id::text, 'insert', touchbase_actor(), to_jsonb(n) - 'search_vector' FROM new_rows n;
             RETURN NULL;
         END $$
         """,
