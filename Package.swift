@@ -25,7 +25,7 @@ let package = Package(
     ],
     targets: [
         // Entity descriptions, typed values, scores and rules. No I/O.
-        .target(name: "TouchbaseDomain"),
+        .target(name: "TouchbaseDomain", resources: [.copy("Resources/free-mail-domains.txt")]),
         // Databases by URL, migrations per dialect, repositories and the company graph.
         .target(
             name: "TouchbaseStore",

@@ -17,10 +17,14 @@ extension Routes {
                 tag: "imports", access: .write,
                 parameters: [
                     Parameter(name: "kind", location: "query", required: true, schema: ["type": "string", "enum": ["companies", "contacts"]], summary: "What the rows are."),
-                    .query("format", ["type": "string", "enum": ["apollo", "hubspot", "linkedin", "generic"]], "The layout (default: detected from the header row)."),
+                    .query("format", ["type": "string", "enum": ["apollo", "hubspot", "linkedin", "salesforce", "generic"]], "The layout (default: detected from the header row)."),
+                    .query("encoding", ["type": "string"], "The file's text encoding: utf-8, utf-16le, utf-16be, windows-1252, iso-8859-1 or macintosh (default: detected)."),
+                    .query("skip_lines", ["type": "integer", "minimum": 0], "Lines before the header row (default: the header row is found past a preamble)."),
+                    .query("max_errors", ["type": "integer", "minimum": 1], "Stop after this many refused rows; the rows before stay in."),
+                    .query("file_name", text, "The file's name, recorded on the job (multipart uploads give their own)."),
                     .query("on_conflict", ["type": "string", "enum": ["update", "skip"]], "update (default: fill empty fields, never blank a stored one) or skip."),
                     .query("dry_run", ["type": "boolean"], "Validate every row, write nothing."),
-                    .query("map", text, "Header=field mappings, comma-separated (e.g. Job Level=seniority_level)."),
+                    .query("map", text, "Header=field mappings, comma-separated (e.g. Job Level=seniority_level); Header=- ignores a column."),
                 ],
                 requestContent: [
                     "required": true,
@@ -40,6 +44,7 @@ extension Routes {
                 }
                 let (id, upload) = try jobs.reserve()
                 let received = boundary == nil ? upload : upload.appendingPathExtension("multipart")
+                var fileName = HTTP.query(request, "file_name") ?? "upload.csv"
                 do {
                     _ = FileManager.default.createFile(atPath: received.path, contents: nil)
                     let handle = try FileHandle(forWritingTo: received)
@@ -57,13 +62,13 @@ extension Routes {
                     guard bytes > 0 else { throw DomainError.badRequest("The request needs a CSV body (a header row, then the rows).") }
                     if let boundary {
                         defer { try? FileManager.default.removeItem(at: received) }
-                        try Multipart.extractFile(from: received, boundary: boundary, to: upload)
+                        if let name = try Multipart.extractFile(from: received, boundary: boundary, to: upload) { fileName = name }
                     }
                 } catch {
                     try? FileManager.default.removeItem(at: upload)
                     throw error
                 }
-                let job = try await jobs.start(id: id, upload: upload, options: options, actor: AuditContext.actor)
+                let job = try await jobs.start(id: id, upload: upload, fileName: fileName, options: options, actor: AuditContext.actor)
                 var response = HTTP.record(job, status: .accepted)
                 response.headers[.location] = "/api/v1/imports/\(id.lowercased)"
                 return response
@@ -79,6 +84,16 @@ extension Routes {
                 let body = (try? String(contentsOf: file, encoding: .utf8)) ?? "line,reason\n"
                 return HTTP.text(body, contentType: "text/csv; charset=utf-8")
             },
+            Endpoint(
+                .delete, "/api/v1/imports/{id}", "undoImport",
+                "Undo an import: remove the rows it created and put back what it changed (from the audit log); 409 when later writes touched them",
+                tag: "imports", access: .write, parameters: [.path("id", "The import's id.")],
+                status: 200, response: OpenAPI.ref("ImportJob"), problems: [404, 409]
+            ) { _, context in
+                let id = try HTTP.id(context, entity: "import")
+                _ = try await jobs.undo(id)
+                return HTTP.record(try await store.get(Entities.importJobs, id), status: .ok)
+            },
         ] + Resources.endpoints(Entities.importJobs, store: store)
     }
 
@@ -88,9 +103,21 @@ extension Routes {
         guard ["companies", "contacts"].contains(kind) else { throw DomainError.invalid("kind", "must be companies or contacts; got '\(kind)'") }
         var format: ImportFormat?
         if let text = HTTP.query(request, "format") {
-            guard let f = ImportFormat(rawValue: text) else { throw DomainError.invalid("format", "must be apollo, hubspot, linkedin or generic; got '\(text)'") }
+            guard let f = ImportFormat(rawValue: text) else { throw DomainError.invalid("format", "must be apollo, hubspot, linkedin, salesforce or generic; got '\(text)'") }
             format = f
         }
+        var encoding: TextEncoding?
+        if let text = HTTP.query(request, "encoding") {
+            guard let e = TextEncoding(name: text) else { throw DomainError.invalid("encoding", "must be \(TextEncoding.names); got '\(text)'") }
+            encoding = e
+        }
+        func count(_ name: String, minimum: Int) throws -> Int? {
+            guard let text = HTTP.query(request, name) else { return nil }
+            guard let n = Int(text), n >= minimum else { throw DomainError.invalid(name, "must be an integer of at least \(minimum); got '\(text)'") }
+            return n
+        }
+        let skipLines = try count("skip_lines", minimum: 0)
+        let maxErrors = try count("max_errors", minimum: 1)
         let conflict = HTTP.query(request, "on_conflict") ?? "update"
         guard let onConflict = IntakeRepository.OnConflict(rawValue: conflict) else { throw DomainError.invalid("on_conflict", "must be update or skip; got '\(conflict)'") }
         var mappings: [String: String] = [:]
@@ -101,6 +128,8 @@ extension Routes {
                 mappings[parts[0]] = parts[1]
             }
         }
-        return ImportOptions(kind: kind, format: format, mappings: mappings, onConflict: onConflict, dryRun: try HTTP.bool(request, "dry_run", default: false))
+        return ImportOptions(
+            kind: kind, format: format, mappings: mappings, onConflict: onConflict, dryRun: try HTTP.bool(request, "dry_run", default: false),
+            encoding: encoding, skipLines: skipLines, maxErrors: maxErrors)
     }
 }

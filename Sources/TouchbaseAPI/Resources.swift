@@ -83,6 +83,12 @@ enum Resources {
         for (key, value) in request.uri.queryParameters {
             let name = String(key)
             if reservedQuery.contains(name) { continue }
+            if name.hasPrefix("custom."), entity.field("custom_fields") != nil {
+                let key = String(name.dropFirst("custom.".count))
+                guard !key.isEmpty else { throw DomainError.badRequest("A custom filter names its key: ?custom.KEY=value.") }
+                query.custom[key] = String(value)
+                continue
+            }
             guard let field = entity.field(name), !field.type.isJSON else {
                 throw DomainError.badRequest("Unknown filter '\(name)': filter on a field of \(entity.singular).")
             }

@@ -4,51 +4,78 @@ import Foundation
 public struct CSVRecord: Sendable {
     public let line: Int
     public let fields: [String]
-    /// Why the record could not be read (broken quoting), when it could not.
+    /// Why the record could not be read (broken quoting, bytes the file's encoding cannot decode), when it could not.
     public let error: String?
 }
 
-/// A streaming RFC 4180 reader: reads a file in 1 MiB chunks and yields one record at a time, so memory stays
-/// flat whatever the file's size. Handles a UTF-8 byte-order mark, CRLF and LF line ends, quoted fields with
-/// commas, doubled quotes and line breaks. A record with broken quoting (a quote inside an unquoted field,
-/// text after a closing quote, a quote never closed) is returned with an `error` and the reader goes on
-/// with the next line.
+/// A streaming RFC 4180 reader: reads a file in 1 MiB chunks, transcodes them to UTF-8 (the encoding is detected
+/// from the first chunk unless given: see `TextEncoding.detect`) and yields one record at a time, so memory stays
+/// flat whatever the file's size. Handles a byte-order mark, CRLF and LF line ends, quoted fields with commas,
+/// doubled quotes and line breaks. A record with broken quoting (a quote inside an unquoted field, text after a
+/// closing quote, a quote never closed) or with bytes that do not decode is returned with an `error` and the reader
+/// goes on with the next line.
 public final class CSVReader: Sequence, IteratorProtocol {
     private let handle: FileHandle?
+    private var pending: [UInt8]?
     private var buffer: [UInt8] = []
     private var position = 0
     private var finished = false
     private var line = 1
-    private var started = false
-    /// Bytes consumed so far, for progress.
-    public private(set) var bytesRead = 0
+    private var transcoder: Transcoder
+    private var rawRead = 0
+    private var produced = 0
+    private var consumed = 0
+    /// The encoding the file is read in.
+    public let encoding: TextEncoding
+    /// Whether `encoding` was worked out from the bytes (not given).
+    public let detected: Bool
 
-    public init(url: URL) throws {
-        handle = try FileHandle(forReadingFrom: url)
+    /// Bytes of the file consumed so far (for progress; estimated through the transcoding).
+    public var bytesRead: Int { produced == 0 ? 0 : Int(Double(consumed) * Double(rawRead) / Double(produced)) }
+
+    public init(url: URL, encoding: TextEncoding? = nil) throws {
+        let handle = try FileHandle(forReadingFrom: url)
+        self.handle = handle
+        let first = Array((try handle.read(upToCount: 1 << 20)) ?? Data())
+        let (found, bom) = TextEncoding.detect(first, complete: first.count < 1 << 20)
+        self.encoding = encoding ?? found
+        self.detected = encoding == nil
+        transcoder = Transcoder(self.encoding)
+        let skip = (encoding == nil || encoding == found) ? bom : 0
+        rawRead = skip
+        pending = Array(first.dropFirst(skip))
     }
 
     /// Reads from memory (tests, HTTP bodies).
-    public init(data: Data) {
-        handle = nil
-        buffer = Array(data)
-        finished = true
+    public convenience init(data: Data, encoding: TextEncoding? = nil) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("touchbase-csv-\(UUID().uuidString).csv")
+        try data.write(to: url)
+        try self.init(url: url, encoding: encoding)
+        try? FileManager.default.removeItem(at: url)
     }
 
     deinit { try? handle?.close() }
 
     private func fill() -> Bool {
-        guard !finished, let handle else { return false }
-        let chunk = (try? handle.read(upToCount: 1 << 20)) ?? nil
-        guard let chunk, !chunk.isEmpty else {
-            finished = true
-            return false
+        guard !finished else { return false }
+        var raw: [UInt8]
+        if let first = pending {
+            raw = first
+            pending = nil
+        } else {
+            raw = Array(((try? handle?.read(upToCount: 1 << 20)) ?? nil) ?? Data())
         }
+        let last = raw.isEmpty
         if position > 0 {
             buffer.removeFirst(position)
             position = 0
         }
-        buffer.append(contentsOf: chunk)
-        return true
+        let before = buffer.count
+        rawRead += raw.count
+        transcoder.feed(raw, into: &buffer, final: last)
+        produced += buffer.count - before
+        if last { finished = true }
+        return buffer.count > before || (!last && fill())
     }
 
     private func peek() -> UInt8? {
@@ -59,22 +86,11 @@ public final class CSVReader: Sequence, IteratorProtocol {
     private func take() -> UInt8? {
         guard let b = peek() else { return nil }
         position += 1
-        bytesRead += 1
+        consumed += 1
         return b
     }
 
     public func next() -> CSVRecord? {
-        if !started {
-            started = true
-            if peek() == 0xEF {
-                let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-                while position + 3 > buffer.count && fill() {}
-                if Array(buffer[position..<Swift.min(position + 3, buffer.count)]) == bom {
-                    position += 3
-                    bytesRead += 3
-                }
-            }
-        }
         guard peek() != nil else { return nil }
         let startLine = line
         var fields: [String] = []
@@ -82,9 +98,15 @@ public final class CSVReader: Sequence, IteratorProtocol {
         var error: String?
         enum State { case start, unquoted, quoted, afterQuote }
         var state = State.start
+        let encoding = self.encoding
 
         func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
+            if let text = String(validating: field, as: UTF8.self) {
+                fields.append(text)
+            } else {
+                error = error ?? "column \(fields.count + 1) has bytes that are not \(encoding.rawValue) text (give the file's encoding with --encoding)"
+                fields.append(String(decoding: field, as: UTF8.self))
+            }
             field.removeAll(keepingCapacity: true)
         }
 
@@ -103,7 +125,7 @@ public final class CSVReader: Sequence, IteratorProtocol {
                     if state == .start {
                         state = .quoted
                     } else {
-                        error = error ?? "a quote inside an unquoted field"
+                        error = error ?? "broken quoting: a quote inside an unquoted field"
                         field.append(b)
                     }
                 } else {
@@ -130,13 +152,13 @@ public final class CSVReader: Sequence, IteratorProtocol {
                     endField()
                     return CSVRecord(line: startLine, fields: fields, error: error)
                 } else {
-                    error = error ?? "text after a closing quote"
+                    error = error ?? "broken quoting: text after a closing quote"
                     field.append(b)
                     state = .unquoted
                 }
             }
         }
-        if state == .quoted { error = error ?? "a quoted field is never closed" }
+        if state == .quoted { error = error ?? "broken quoting: a quoted field is never closed" }
         endField()
         return CSVRecord(line: startLine, fields: fields, error: error)
     }

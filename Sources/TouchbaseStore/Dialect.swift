@@ -118,6 +118,19 @@ public struct Dialect: Sendable {
 
     /// A full-text condition on an entity's search fields, for a user's query text.
     /// Each word matches as a prefix; all words must match. Nil when the query has no word.
+    /// `custom_fields` holds `key` with the text `value`: a containment test served by a GIN index on PostgreSQL,
+    /// a bounded look into each row's object on SQLite.
+    public func customFieldCondition(key: String, value: String, alias: String) -> SQLQueryString {
+        switch engine {
+        case .postgres:
+            let object = JSONValue.object([key: .string(value)]).serialized
+            return SQLQueryString("\(ident: alias).custom_fields @> \(bind: object)::jsonb")
+        case .sqlite:
+            return SQLQueryString(
+                "EXISTS (SELECT 1 FROM json_each(\(ident: alias).custom_fields) WHERE json_each.key = \(bind: key) AND json_each.value = \(bind: value))")
+        }
+    }
+
     public func searchCondition(_ entity: Entity, query: String, alias: String) -> (any SQLExpression)? {
         let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "." && $0 != "@" && $0 != "-" })
             .map(String.init).filter { !$0.isEmpty }

@@ -12,6 +12,8 @@ public struct Page: Sendable {
 public struct ListQuery: Sendable {
     public var filters: [String: JSONValue]
     public var search: String?
+    /// `custom_fields` keys and the text their value must equal (`?custom.apollo_stage=Cold`).
+    public var custom: [String: String] = [:]
     public var limit: Int
     public var cursor: UUID?
 
@@ -186,10 +188,13 @@ public struct RecordStore: Sendable {
         let limit = min(max(q.limit, 1), ListQuery.maxLimit)
         var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE 1 = 1")
         query += equalities(entity, q.filters.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
-        if let text = q.search, !entity.searchFields.isEmpty,
-            let condition = dialect.searchCondition(entity, query: text, alias: "t")
-        {
+        if let text = q.search, !entity.searchFields.isEmpty {
+            // A query with no word to search for (`q="`, an emoji) finds nothing, not everything.
+            guard let condition = dialect.searchCondition(entity, query: text, alias: "t") else { return Page(records: [], nextCursor: nil) }
             query += " AND \(condition)"
+        }
+        for (key, value) in q.custom.sorted(by: { $0.key < $1.key }) {
+            query += " AND \(dialect.customFieldCondition(key: key, value: value, alias: "t"))"
         }
         if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
         query += " ORDER BY t.id LIMIT \(literal: limit + 1)"
@@ -217,6 +222,7 @@ public struct RecordStore: Sendable {
             throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
         }
         try await checkReferences(entity, values, on: sql)
+        let values = try await completingNameKey(entity, id, values, on: sql)
         if !values.isEmpty {
             var builder = sql.update(entity.table)
             for field in entity.fields where values[field.name] != nil {
@@ -239,6 +245,7 @@ public struct RecordStore: Sendable {
     /// Sets validated fields of a row on a connection, without reading it back (bulk work).
     public func update(_ entity: Entity, _ id: UUID, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws {
         guard !values.isEmpty else { return }
+        let values = try await completingNameKey(entity, id, values, on: sql)
         var builder = sql.update(entity.table)
         for field in entity.fields where values[field.name] != nil {
             builder = builder.set(SQLIdentifier(field.name), to: dialect.bind(values[field.name]!, as: field.type))
@@ -248,6 +255,25 @@ public struct RecordStore: Sendable {
         } catch {
             throw StoreErrors.translate(error)
         }
+    }
+
+    /// `values` with the name key worked out when they change only some of the names it is made from (the others
+    /// are read from the stored row).
+    func completingNameKey(_ entity: Entity, _ id: UUID, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws
+        -> [String: JSONValue]
+    {
+        guard entity.nameKeyNeedsStored(values), let rule = entity.nameKey else { return values }
+        var sources: [String: JSONValue] = [:]
+        let columns = rule.sources.map { "t.\($0)" }.joined(separator: ", ")
+        if let row = try await sql.raw("SELECT \(unsafeRaw: columns) FROM \(ident: entity.table) t WHERE t.id = \(dialect.bind(id))").first() {
+            for source in rule.sources {
+                if let text = try row.decode(column: source, as: String?.self) { sources[source] = .string(text) }
+            }
+        }
+        for source in rule.sources where values[source] != nil { sources[source] = values[source] }
+        var values = values
+        values["name_key"] = .string(rule.key(sources))
+        return values
     }
 
     public func delete(_ entity: Entity, _ id: UUID) async throws {

@@ -7,7 +7,7 @@ import TouchbaseTestSupport
 
 @Suite("CSV reading")
 struct CSVTests {
-    func read(_ text: String) -> [CSVRecord] { Array(CSVReader(data: Data(text.utf8))) }
+    func read(_ text: String) -> [CSVRecord] { Array(try! CSVReader(data: Data(text.utf8))) }
 
     @Test("BOM, CRLF, quoted commas, doubled quotes and line breaks")
     func quoting() {
@@ -21,10 +21,10 @@ struct CSVTests {
     func broken() {
         let records = read("a,b\n1,x\"y\n2,\"ok\"z\n3,fine\n4,\"never closed\n")
         #expect(records.map(\.line) == [1, 2, 3, 4, 5])
-        #expect(records[1].error == "a quote inside an unquoted field")
-        #expect(records[2].error == "text after a closing quote")
+        #expect(records[1].error == "broken quoting: a quote inside an unquoted field")
+        #expect(records[2].error == "broken quoting: text after a closing quote")
         #expect(records[3].error == nil && records[3].fields == ["3", "fine"])
-        #expect(records[4].error == "a quoted field is never closed")
+        #expect(records[4].error == "broken quoting: a quoted field is never closed")
     }
 
     @Test("layouts are recognised from the header row")
@@ -63,11 +63,14 @@ struct ImportTests {
             let summary = try await Importer(database: db).run(file: file, options: ImportOptions(kind: "contacts"))
             #expect(summary.format == .apollo)
             #expect(summary.rows == 7)
-            #expect(summary.inserted == 3 && summary.failed == 3 && summary.updated + summary.skipped == 1)
+            #expect(summary.inserted == 4 && summary.failed == 2 && summary.updated + summary.skipped == 1)
             let errors = try String(contentsOf: try #require(summary.errorsFile), encoding: .utf8)
             let lines = errors.split(separator: "\n").dropFirst().map { $0.split(separator: ",").first.map(String.init) ?? "" }
-            #expect(lines == ["5", "6", "7"])
-            #expect(errors.contains("email") && errors.contains("broken quoting") && errors.contains("seniority_level"))
+            #expect(lines == ["5", "6"])
+            #expect(errors.contains("email") && errors.contains("broken quoting"))
+            // A seniority word Apollo's vocabulary lacks is kept, under its header, not refused.
+            let wiz = try #require(try await ContactRepository(database: db).getByEmail("wiz@magic.io"))
+            #expect(wiz.values["seniority_level"] == .null && wiz.values["custom_fields"] == ["Seniority": "Wizard"])
             let contacts = ContactRepository(database: db)
             let maya = try #require(try await contacts.getByEmail("maya@payflow.io"))
             #expect(maya.string("seniority_level") == "director")
@@ -86,8 +89,8 @@ struct ImportTests {
 
             // Running it again converges: nothing new, nothing lost
             let again = try await Importer(database: db).run(file: file, options: ImportOptions(kind: "contacts"))
-            #expect(again.inserted == 0 && again.updated == 0 && again.skipped == 4 && again.failed == 3)
-            #expect(try await RecordStore(database: db).select(Entities.contacts).count == 3)
+            #expect(again.inserted == 0 && again.updated == 0 && again.skipped == 5 && again.failed == 2)
+            #expect(try await RecordStore(database: db).select(Entities.contacts).count == 4)
         }
     }
 
@@ -110,7 +113,7 @@ struct ImportTests {
         }
     }
 
-    @Test("a LinkedIn connections export finds companies by email domain", arguments: TestEngine.all)
+    @Test("a LinkedIn connections export finds companies by their name, not by email domain", arguments: TestEngine.all)
     func linkedin(engine: TestEngine) async throws {
         try await engine.withDatabase { db in
             let file = try write("First Name,Last Name,URL,Email Address,Company,Position,Connected On\nAna,Lee,https://www.linkedin.com/in/analee,ana@corp.io,Corp,VP Sales,01 Jan 2024\nBo,Ng,https://www.linkedin.com/in/bong,,Corp,Engineer,02 Jan 2024\n")
@@ -119,8 +122,9 @@ struct ImportTests {
             #expect(run.format == .linkedin && run.inserted == 2 && run.failed == 0)
             let ana = try #require(try await ContactRepository(database: db).getByEmail("ana@corp.io"))
             #expect(ana.string("title") == "VP Sales")
-            let corp = try #require(try await CompanyRepository(database: db).getByDomain("corp.io"))
-            #expect(ana.uuid("company_id") == corp.id)
+            #expect(try await CompanyRepository(database: db).getByDomain("corp.io") == nil)
+            let bo = try #require(try await RecordStore(database: db).select(Entities.contacts, where: [("first_name", "Bo")]).first)
+            #expect(ana.uuid("company_id") != nil && ana.uuid("company_id") == bo.uuid("company_id"))
         }
     }
 }
@@ -148,11 +152,11 @@ struct ExportTests {
             #expect(first["table"] != nil && first["row"]?["id"] != nil)
             let csvDir = dir.appendingPathComponent("csv")
             _ = try await Exporter(database: db).csv(to: csvDir, entities: [Entities.companies, Entities.contacts])
-            let companies = Array(CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("companies.csv"))))
+            let companies = Array(try CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("companies.csv"))))
             #expect(companies.count == 2)
             #expect(companies[0].fields == Entities.companies.columnNames)
             #expect(companies[1].fields[1] == "Acme, Inc.")
-            let contacts = Array(CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("contacts.csv"))))
+            let contacts = Array(try CSVReader(data: try Data(contentsOf: csvDir.appendingPathComponent("contacts.csv"))))
             let interests = try #require(Entities.contacts.columnNames.firstIndex(of: "interests"))
             #expect(contacts.count == 4 && contacts[1].fields[interests] == "[\"qa\",\"ci\"]")
             #expect(throws: DomainError.self) { try Exporter.entities(named: "nope") }

@@ -6,7 +6,7 @@ extension Vocabulary {
         "new", "researched", "drafted", "sent", "follow_up", "replied", "meeting_booked", "meeting_held", "opportunity",
         "dormant", "re_engaged", "closed",
     ]
-    public static let source = ["sales_nav", "apollo", "manual", "referral", "hubspot", "linkedin", "import", "api"]
+    public static let source = ["sales_nav", "apollo", "manual", "referral", "hubspot", "linkedin", "import", "api", "salesforce", "csv"]
     public static let signalType = [
         "buyer_intent", "qa_job_posting", "funding", "leadership_change", "product_launch", "competitor_eval",
         "renewal_window_open_120d", "executive_movement", "funding_raised", "job_postings", "other",

@@ -179,21 +179,23 @@ extension Entities {
 }
 
 extension Vocabulary {
-    public static let importStatus = ["queued", "running", "completed", "failed"]
+    public static let importStatus = ["queued", "running", "completed", "completed_with_errors", "failed", "undone"]
 }
 
 extension Entities {
     /// A CSV import started over HTTP (`POST /api/v1/imports`); written only by the importer.
     public static let importJobs = Entity(
         table: "imports", singular: "import", schemaName: "ImportJob",
-        summary: "A CSV import run as a job: its options, progress and result.",
+        summary: "A CSV import, from any face, run as a job: its file, layout, encoding, options, progress and result.",
         writable: false,
         fields: [
             id,
             Field("kind", .text, required: true, vocabulary: Vocabulary.intakeKind, "companies or contacts."),
-            Field("format", .text, access: .readOnly, "apollo, hubspot, linkedin or generic (detected when not given)."),
+            Field("file_name", .text, access: .readOnly, "The file's name as given."),
+            Field("format", .text, access: .readOnly, "apollo, hubspot, linkedin, salesforce or generic (detected when not given)."),
+            Field("encoding", .text, access: .readOnly, "The text encoding the file was read in (detected when not given)."),
             Field("options", .jsonObject, access: .readOnly, default: [:], "on_conflict, map and dry_run as asked."),
-            Field("status", .text, access: .readOnly, vocabulary: Vocabulary.importStatus, default: "queued", "queued, running, completed or failed."),
+            Field("status", .text, access: .readOnly, vocabulary: Vocabulary.importStatus, default: "queued", "queued, running, completed, completed_with_errors (some rows refused), failed or undone."),
             Field("rows", .integer, access: .readOnly, default: 0, "Data rows read so far."),
             Field("inserted", .integer, access: .readOnly, default: 0, "Rows that made a new record."),
             Field("updated", .integer, access: .readOnly, default: 0, "Rows that filled empty fields of a stored record."),
@@ -206,6 +208,7 @@ extension Entities {
             Field("created_by", .text, access: .readOnly, "The token's actor that started it."),
             Field("started_at", .timestamp, access: .readOnly, "When the import began."),
             Field("finished_at", .timestamp, access: .readOnly, "When it completed or failed."),
+            Field("undone_at", .timestamp, access: .readOnly, "When it was undone (DELETE /api/v1/imports/{id})."),
             createdAt, updatedAt,
         ])
 }

@@ -111,11 +111,15 @@ public struct Entity: Sendable, Hashable {
     public let requiredAny: [[String]]
     /// False for tables only the database writes (the audit log): served read-only.
     public let writable: Bool
+    /// How the `name_key` column is worked out from the record's names, for entities matched on them.
+    public let nameKey: NameKey.Rule?
 
     public init(
         table: String, singular: String, schemaName: String, summary: String, searchFields: [String] = [],
-        distinctPairs: [(String, String)] = [], requiredAny: [[String]] = [], writable: Bool = true, fields: [Field]
+        distinctPairs: [(String, String)] = [], requiredAny: [[String]] = [], writable: Bool = true, nameKey: NameKey.Rule? = nil,
+        fields: [Field]
     ) {
+        self.nameKey = nameKey
         self.requiredAny = requiredAny
         self.writable = writable
         self.table = table
@@ -149,6 +153,7 @@ public struct Entity: Sendable, Hashable {
         var issues: [FieldIssue] = []
         var output: [String: JSONValue] = [:]
         for (key, value) in input {
+            if nameKey != nil && key == "name_key" { continue }  // worked out below from the names
             guard let field = field(key) else {
                 issues.append(FieldIssue(field: key, message: "is not a field of \(singular)"))
                 continue
@@ -176,7 +181,7 @@ public struct Entity: Sendable, Hashable {
             }
         }
         if mode == .create {
-            for group in requiredAny where group.allSatisfy({ (output[$0] ?? .null).isNull }) {
+            for group in requiredAny where group.allSatisfy({ (output[$0] ?? .null).isNull || output[$0] == .string("") }) {
                 issues.append(FieldIssue(field: group[0], message: "is required unless \(group.dropFirst().joined(separator: " or ")) is given"))
             }
         }
@@ -186,7 +191,17 @@ public struct Entity: Sendable, Hashable {
             }
         }
         if !issues.isEmpty { throw DomainError.validation(issues.sorted { $0.field < $1.field }) }
+        if let nameKey, mode == .create || nameKey.sources.allSatisfy({ output[$0] != nil }) {
+            output["name_key"] = .string(nameKey.key(output))
+        }
         return output
+    }
+
+    /// Whether `values` change some but not all of the fields the name key is made from: the stored ones are then
+    /// needed to work the key out (see `RecordStore`).
+    public func nameKeyNeedsStored(_ values: [String: JSONValue]) -> Bool {
+        guard let nameKey, values["name_key"] == nil else { return false }
+        return nameKey.sources.contains { values[$0] != nil }
     }
 }
 

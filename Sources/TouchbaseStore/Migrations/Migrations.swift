@@ -12,11 +12,15 @@ public struct Migration: Sendable {
     /// Statements written from the schema as it stands at this version (SQLite's audit triggers list every
     /// column, which `pragma_table_xinfo` tells); run after the fixed statements.
     let sqliteFromSchema: (@Sendable (any SQLDatabase) async throws -> [String])?
+    /// Rows brought in line with the new schema by Swift code (a value only Swift works out), after the statements.
+    let backfill: (@Sendable (any SQLDatabase, Dialect) async throws -> Void)?
 
     init(
         version: Int, name: String, sqlite: [String], postgres: [String],
-        sqliteFromSchema: (@Sendable (any SQLDatabase) async throws -> [String])? = nil
+        sqliteFromSchema: (@Sendable (any SQLDatabase) async throws -> [String])? = nil,
+        backfill: (@Sendable (any SQLDatabase, Dialect) async throws -> Void)? = nil
     ) {
+        self.backfill = backfill
         self.version = version
         self.name = name
         self.sqlite = sqlite
@@ -52,6 +56,9 @@ public enum Migrations {
         Migration(version: 9, name: "set_based_counters", sqlite: [], postgres: postgres0009),
         Migration(version: 10, name: "set_based_insert_rules", sqlite: [], postgres: postgres0010),
         Migration(version: 11, name: "audit_per_statement", sqlite: [], postgres: postgres0011),
+        Migration(
+            version: 12, name: "import_fidelity", sqlite: sqlite0012, postgres: postgres0012,
+            sqliteFromSchema: { sql in try await sqliteFromSchema0012(sql) }, backfill: { sql, dialect in try await backfill0012(sql, dialect) }),
     ]
 
     /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
@@ -155,6 +162,7 @@ public struct Migrator: Sendable {
                         try await sql.raw("\(unsafeRaw: statement)").run()
                     }
                 }
+                try await migration.backfill?(sql, database.dialect)
                 try await sql.raw(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))"
                 ).run()

@@ -17,22 +17,27 @@ struct CompanyDraft: Sendable {
         if values["domain"] == nil, let site = values["website_url"]?.stringValue, let domain = try? Field.normalize(site, .domain) {
             values["domain"] = .string(domain)
         }
+        // A free-mail or ISP domain names no company: such a company is matched on its name.
+        if let raw = values["domain"]?.stringValue, FreeMail.contains((try? Field.normalize(raw, .domain)) ?? raw.lowercased()) {
+            values["domain"] = nil
+        }
         self.values = values
         asNew = Result { () throws(DomainError) in try Entities.companies.validate(values, mode: .create) }
         asFill = Result { () throws(DomainError) in try Entities.companies.validate(values, mode: .update) }
     }
 
-    /// The normalised domain; a company without one is matched on its name among companies without a domain.
+    /// The normalised domain; a company without one is matched on its name key among companies without a domain.
     var keys: [String] {
         if let raw = values["domain"]?.stringValue { return ["domain:" + ((try? Field.normalize(raw, .domain)) ?? raw.lowercased())] }
-        if let name = values["name"]?.stringValue { return ["name:" + name.lowercased()] }
+        if let name = values["name"]?.stringValue { return ["name:" + NameKey.company(name)] }
         return []
     }
 
     /// The keys a stored company is found by.
     static func keys(stored values: [String: JSONValue]) -> [String] {
         if let domain = values["domain"]?.stringValue { return ["domain:" + domain.lowercased()] }
-        if let name = values["name"]?.stringValue { return ["name:" + name.lowercased()] }
+        if let key = values["name_key"]?.stringValue { return ["name:" + key] }
+        if let name = values["name"]?.stringValue { return ["name:" + NameKey.company(name)] }
         return []
     }
 }
@@ -54,20 +59,27 @@ struct ContactDraft: Sendable {
         // Validated before any company is touched, so a bad row creates nothing.
         values = try Entities.contacts.validate(values, mode: .create)
         if values["company_id"] == nil {
+            // The company's own website or domain column wins; then the row's company name; an email domain names
+            // the company only when the row has neither and it is not a free-mail or ISP domain.
             var companyRow: [String: JSONValue] = [:]
             if let d = row["company_domain"] ?? row["domain"] { companyRow["domain"] = d }
             if let w = row["company_website"] ?? row["website"] { companyRow["website_url"] = w }
-            if companyRow["domain"] == nil, companyRow["website_url"] == nil, let email = values["email"]?.stringValue,
-                let at = email.firstIndex(of: "@")
-            {
-                companyRow["domain"] = .string(String(email[email.index(after: at)...]))
-            }
             if let name = row["company_name"] ?? row["company"] { companyRow["name"] = name }
+            if companyRow["domain"] == nil, companyRow["website_url"] == nil, companyRow["name"] == nil,
+                let email = values["email"]?.stringValue, let at = email.firstIndex(of: "@")
+            {
+                let domain = String(email[email.index(after: at)...])
+                if !FreeMail.contains(domain) { companyRow["domain"] = .string(domain) }
+            }
             for (key, value) in row where key.hasPrefix("company_") && !["company_id", "company_name", "company_domain", "company_website"].contains(key) {
                 let field = String(key.dropFirst("company_".count))
                 companyRow[field == "linkedin_url" ? "linkedin_company_url" : field] = value
             }
-            if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue { companyRow["name"] = .string(domain) }
+            if companyRow["name"] == nil, let domain = companyRow["domain"]?.stringValue ?? companyRow["website_url"]?.stringValue,
+                let normal = try? Field.normalize(domain, .domain), !FreeMail.contains(normal)
+            {
+                companyRow["name"] = .string(normal)
+            }
             if companyRow["name"] != nil { company = CompanyDraft(companyRow) }
         }
         if let status = row["email_status"]?.stringValue, status != "gray", Vocabulary.emailStatus.contains(status) {
@@ -84,9 +96,9 @@ struct ContactDraft: Sendable {
         var keys: [String] = []
         if let email = values["email"]?.stringValue { keys.append("email:" + email.lowercased()) }
         if let url = values["linkedin_url"]?.stringValue { keys.append("linkedin:" + url) }
-        if keys.isEmpty, let first = values["first_name"]?.stringValue {
-            let last = values["last_name"]?.stringValue ?? ""
-            keys.append("person:\(values["company_id"]?.stringValue ?? "-")|\(first.lowercased())|\(last.lowercased())")
+        if keys.isEmpty {
+            let key = values["name_key"]?.stringValue ?? NameKey.person(values["first_name"]?.stringValue, values["last_name"]?.stringValue)
+            keys.append("person:\(values["company_id"]?.stringValue ?? "-")|\(key)")
         }
         return keys
     }
@@ -209,11 +221,11 @@ extension IntakeRepository {
         let keys = drafts.compactMap { $0?.keys.first }
         let domains = Set(keys.filter { $0.hasPrefix("domain:") }.map { String($0.dropFirst(7)) })
         let names = Set(keys.filter { $0.hasPrefix("name:") }.map { String($0.dropFirst(5)) })
-        let fields = Set(drafts.flatMap { $0?.values.keys.map { $0 } ?? [] } + ["domain", "name"])
+        let fields = Set(drafts.flatMap { $0?.values.keys.map { $0 } ?? [] } + ["domain", "name", "name_key"])
         for record in try await lookup(Entities.companies, "lower(t.domain)", Array(domains), "t.domain IS NOT NULL", fields: fields, on: sql) {
             records.add(record.values, new: false)
         }
-        for record in try await lookup(Entities.companies, "lower(t.name)", Array(names), "t.domain IS NULL", fields: fields, on: sql) {
+        for record in try await lookup(Entities.companies, "t.name_key", Array(names), "t.domain IS NULL", fields: fields, on: sql) {
             records.add(record.values, new: false)
         }
         var outcomes: [Result<(Int, Outcome), DomainError>] = []
@@ -263,15 +275,15 @@ extension IntakeRepository {
         var contacts = BatchRecords(entity: Entities.contacts, keys: ContactDraft.keys(stored:))
         let keys = drafts.flatMap { (try? $0.get())?.keys ?? [] }
         func values(_ prefix: String) -> [String] { Set(keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }).sorted() }
-        let firstNames = Set(drafts.compactMap { (try? $0.get()).flatMap { $0.keys.first?.hasPrefix("person:") == true ? $0.values["first_name"]?.stringValue?.lowercased() : nil } })
+        let nameKeys = Set(drafts.compactMap { (try? $0.get()).flatMap { $0.keys.first?.hasPrefix("person:") == true ? $0.values["name_key"]?.stringValue : nil } })
         var seen = Set<String>()
         let fields = Set(
             drafts.flatMap { (try? $0.get())?.values.keys.map { $0 } ?? [] }
-                + ["email", "linkedin_url", "first_name", "last_name", "company_id", "email_status"])
+                + ["email", "linkedin_url", "first_name", "last_name", "company_id", "email_status", "name_key"])
         let found =
             try await lookup(Entities.contacts, "lower(t.email)", values("email:"), "t.email IS NOT NULL", fields: fields, on: sql)
             + lookup(Entities.contacts, "t.linkedin_url", values("linkedin:"), "t.linkedin_url IS NOT NULL", fields: fields, on: sql)
-            + lookup(Entities.contacts, "lower(t.first_name)", Array(firstNames), "t.email IS NULL AND t.linkedin_url IS NULL", fields: fields, on: sql)
+            + lookup(Entities.contacts, "t.name_key", nameKeys.sorted(), "t.email IS NULL AND t.linkedin_url IS NULL", fields: fields, on: sql)
         for record in found where seen.insert(record.string("id") ?? "").inserted { contacts.add(record.values, new: false) }
 
         var results: [Result<Outcome, DomainError>] = []
