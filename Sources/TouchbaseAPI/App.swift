@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import TouchbaseDomain
@@ -24,6 +25,7 @@ public func buildRouter(database: Database) -> Router<AppRequestContext> {
     let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: templates))
     for endpoint in endpoints {
         let access = endpoint.access
@@ -47,4 +49,26 @@ public func buildApplication(database: Database, settings: ServerSettings, logge
         router: buildRouter(database: database),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "touchbase"),
         logger: logger)
+}
+
+/// Logs each request at `info`: method, path, status, milliseconds and a request id (the client's `X-Request-Id`, or
+/// a new one), which the response carries back.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let header = HTTPField.Name("X-Request-Id")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let id = request.headers[Self.header].flatMap { $0.count <= 128 ? $0 : nil } ?? UUIDv7.make().lowercased
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(id)
+        var response = try await next(request, context)
+        response.headers[Self.header] = id
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info(
+            "\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms)) ms",
+            metadata: ["method": .string(request.method.rawValue), "path": .string(request.uri.path), "status": .stringConvertible(response.status.code), "ms": .string(String(format: "%.1f", ms))])
+        return response
+    }
 }

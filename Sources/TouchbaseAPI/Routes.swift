@@ -362,16 +362,25 @@ enum Routes {
                 parameters: [
                     .query("limit", ["type": "integer", "minimum": 1, "maximum": 500], "Page size (default 50)."),
                     .query("cursor", ["type": "string", "format": "uuid"], "The next_cursor of the previous page."),
+                    .query("company_id", ["type": "string", "format": "uuid"], "Only this company's slots."),
                 ],
                 response: OpenAPI.listOf(OpenAPI.ref("CompanySlotView")), problems: [400, 422]
             ) { request, _ in
+                for (key, _) in request.uri.queryParameters where !["limit", "cursor", "company_id"].contains(String(key)) {
+                    throw DomainError.badRequest("Unknown filter '\(key)': company slots filter on company_id.")
+                }
+                var company: UUID?
+                if let text = HTTP.query(request, "company_id") {
+                    guard let id = UUID(uuidString: text) else { throw DomainError.invalid("company_id", "must be a UUID") }
+                    company = id
+                }
                 let limit = try HTTP.limit(request)
                 var after: UUID?
                 if let c = HTTP.query(request, "cursor") {
                     guard let u = UUID(uuidString: c) else { throw DomainError.badRequest("The cursor '\(c)' is not one this API gave out.") }
                     after = u
                 }
-                let rows = try await accounts.slots(limit: limit + 1, after: after)
+                let rows = try await accounts.slots(companyID: company, limit: limit + 1, after: after, paged: true)
                 let page = Array(rows.prefix(limit))
                 return HTTP.json(["data": .array(page.map(\.json)), "next_cursor": rows.count > limit ? page.last?["slot_id"] ?? .null : .null])
             },

@@ -56,22 +56,29 @@ public enum TextEncoding: String, Sendable, CaseIterable {
         return String(validating: bytes[0..<end], as: UTF8.self) != nil
     }
 
-    /// How word-like the non-ASCII bytes read in this encoding: +1 for a letter beside a letter, -1 for a symbol
-    /// between two letters, -2 for a control character; nil when a byte has no character here.
+    /// How word-like the non-ASCII bytes read in this encoding: +1 for a letter beside a letter, -2 for a letter that
+    /// breaks a word's case (`sŽ`, `íN`), -1 for a symbol between two letters (apostrophes aside), -2 for a control
+    /// character; nil when a byte has no character here.
     func wordScore(_ bytes: [UInt8]) -> Int? {
-        func isLetter(_ i: Int) -> Bool {
-            guard i >= 0, i < bytes.count else { return false }
+        func character(_ i: Int) -> Character? {
+            guard i >= 0, i < bytes.count else { return nil }
             let b = bytes[i]
-            if b < 0x80 { return (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
-            return scalar(b).map { Character($0).isLetter } ?? false
+            if b < 0x80 { return Character(Unicode.Scalar(b)) }
+            return scalar(b).map(Character.init)
         }
         var score = 0
         for (i, b) in bytes.enumerated() where b >= 0x80 {
             guard let s = scalar(b) else { return nil }
-            let letter = Character(s).isLetter
-            let before = isLetter(i - 1), after = isLetter(i + 1)
-            if letter && (before || after) { score += 1 } else if !letter && before && after { score -= 1 }
-            if s.value >= 0x80 && s.value <= 0x9F { score -= 2 }
+            let c = Character(s)
+            let before = character(i - 1), after = character(i + 1)
+            if s.value >= 0x80 && s.value <= 0x9F { score -= 2; continue }
+            if c.isLetter {
+                if before?.isLetter == true || after?.isLetter == true { score += 1 }
+                if c.isLowercase && after?.isUppercase == true { score -= 2 }
+                if c.isUppercase && before?.isLowercase == true { score -= 2 }
+            } else if before?.isLetter == true && after?.isLetter == true && !["\u{2019}", "\u{2018}", "\u{00B7}"].contains(c) {
+                score -= 1
+            }
         }
         return score
     }

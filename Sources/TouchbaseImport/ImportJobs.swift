@@ -260,7 +260,8 @@ public struct ImportJobs: Sendable {
                             query += ")"
                             for row in try await sql.raw(query).all() {
                                 let rowID = dialect.engine == .postgres ? try row.decode(column: "id", as: UUID.self).lowercased : try row.decode(column: "id", as: String.self)
-                                if !createdSet.contains(entity.table + "/" + rowID) {
+                                // Rows the import wrote itself are taken back with it.
+                                if first[entity.table + "/" + rowID] == nil {
                                     throw DomainError.conflict(
                                         field: nil,
                                         detail: "The import cannot be undone: \(entity.singular) \(rowID), written after it, refers to a \(Entities.named(target)?.singular ?? target) it created.")

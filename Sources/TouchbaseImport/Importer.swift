@@ -290,7 +290,6 @@ public struct Importer: Sendable {
                 }
                 header = first
             }
-            if header == nil, first == nil { header = nil }
         }
         guard let header else { throw DomainError.badRequest("\(file.lastPathComponent) is empty: it needs a header row") }
         if let error = header.error { throw DomainError.badRequest("line \(header.line): the header row cannot be read (\(error))") }
@@ -357,7 +356,13 @@ public struct Importer: Sendable {
                     if overLimit() { throw Stop() }
                 } else {
                     let row = Self.row(record.fields, plan: plan, entity: entity, format: summary.format)
-                    if options.dryRun {
+                    if options.maxErrors != nil, !options.dryRun, let problem = Self.dryRunProblem(entity, kind: options.kind, row: row) {
+                        // With a limit, a row that cannot be valid is counted when it is read, so the import stops there.
+                        try await flush()
+                        try await settle()
+                        try fail(record, problem)
+                        if overLimit() { throw Stop() }
+                    } else if options.dryRun {
                         if let problem = Self.dryRunProblem(entity, kind: options.kind, row: row) {
                             try fail(record, problem)
                             if overLimit() { throw Stop() }

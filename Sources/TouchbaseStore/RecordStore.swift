@@ -20,8 +20,11 @@ public struct ListQuery: Sendable {
     public static let defaultLimit = 50
     public static let maxLimit = 500
 
-    public init(filters: [String: JSONValue] = [:], search: String? = nil, limit: Int = defaultLimit, cursor: UUID? = nil) {
+    public init(
+        filters: [String: JSONValue] = [:], search: String? = nil, custom: [String: String] = [:], limit: Int = defaultLimit, cursor: UUID? = nil
+    ) {
         self.filters = filters
+        self.custom = custom
         self.search = search
         self.limit = limit
         self.cursor = cursor

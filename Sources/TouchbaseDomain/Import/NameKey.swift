@@ -25,7 +25,8 @@ public enum NameKey {
 
     /// Compatibility-composed (NFKC), case-folded words: punctuation and symbols become spaces, runs of spaces one.
     public static func words(_ text: String) -> [String] {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        // Lowercasing İ gives i + U+0307 (no precomposed form): the dot goes, so MENDERES TEKSTİL is menderes tekstil.
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased().replacingOccurrences(of: "i\u{0307}", with: "i")
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in folded.unicodeScalars {

@@ -168,12 +168,14 @@ public struct AccountRepository: Sendable {
 
     // MARK: slots and verification
 
-    public func slots(companyID: UUID? = nil, limit: Int = 500, after: UUID? = nil) async throws -> [Record] {
+    /// Slots in slot order (a page after `after`), or a company's in role order when `companyID` is given and no
+    /// page is asked for (`paged` false).
+    public func slots(companyID: UUID? = nil, limit: Int = 500, after: UUID? = nil, paged: Bool = false) async throws -> [Record] {
         let d = dialect
         var condition = SQLQueryString("1 = 1")
         if let companyID { condition += " AND company_id = \(d.bind(companyID))" }
         if let after { condition += " AND slot_id > \(d.bind(after))" }
-        return try await store.view(Self.slotView, where: condition, order: companyID == nil ? "slot_id" : "role_code", limit: limit)
+        return try await store.view(Self.slotView, where: condition, order: companyID == nil || paged ? "slot_id" : "role_code", limit: limit)
     }
 
     /// Puts a contact of the company in the slot, or clears it with nil.
@@ -415,31 +417,43 @@ public struct AccountRepository: Sendable {
 
     // MARK: data quality
 
+    /// What is missing across the whole database, each with an exact count and a sample of 50: companies whose CEO, CFO
+    /// or HR slot holds no contact, contacts with an email never verified, contacts known only by an email or LinkedIn
+    /// URL (no name), and the queue sizes.
     public func dataQuality() async throws -> JSONValue {
-        let incomplete = try await database.withConnection { sql in
+        func count(_ query: SQLQueryString) async throws -> Int {
+            try await database.withConnection { sql in try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0 }
+        }
+        let openSlots = try await count(
+            "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL")
+        let slotSample = try await database.withConnection { sql in
             try await sql.raw(
                 """
-                SELECT c.id, c.name, count(s.id) AS slots FROM companies c LEFT JOIN company_slots s ON s.company_id = c.id
-                GROUP BY c.id, c.name HAVING count(s.id) < 3 ORDER BY c.name LIMIT 50
+                SELECT c.id, c.name, count(s.id) AS empty FROM company_slots s JOIN companies c ON c.id = s.company_id
+                WHERE s.contact_id IS NULL GROUP BY c.id, c.name ORDER BY c.id LIMIT 50
                 """
             ).all().map { row -> JSONValue in
                 ["company_id": try dialect.decode(row, "id", as: .uuid), "company_name": .string(try row.decode(column: "name", as: String.self)),
-                 "slot_count": .int(try row.decode(column: "slots", as: Int64.self))]
+                 "empty_slots": .int(try row.decode(column: "empty", as: Int64.self))]
             }
         }
-        let unverifiedCount = try await database.withConnection { sql in
-            try await sql.raw("SELECT count(*) AS n FROM contacts WHERE email IS NOT NULL AND email_checked_at IS NULL").first()?
-                .decode(column: "n", as: Int.self) ?? 0
-        }
+        let unverifiedCount = try await count("SELECT count(*) AS n FROM contacts WHERE email IS NOT NULL AND email_checked_at IS NULL")
         let unverified = try await store.view(
             Entities.contacts, where: "t.email IS NOT NULL AND t.email_checked_at IS NULL", order: "t.id", limit: 50, alias: "t")
+        let namelessCount = try await count("SELECT count(*) AS n FROM contacts t WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''")
+        let namelessSample = try await store.view(
+            Entities.contacts, where: "t.first_name = '' AND coalesce(t.last_name, '') = ''", order: "t.id", limit: 50, alias: "t")
         var sizes: [String: JSONValue] = [:]
         for q in Self.queues { sizes[q] = .int(Int64(try await queueSize(q))) }
         return [
-            "companies_without_complete_slots": ["count": .int(Int64(incomplete.count)), "sample": .array(incomplete)],
+            "companies_with_empty_slots": ["count": .int(Int64(openSlots)), "sample": .array(slotSample)],
             "contacts_with_email_but_no_verification": [
                 "count": .int(Int64(unverifiedCount)),
                 "sample": .array(unverified.map { ["contact_id": .string($0.id.lowercased), "full_name": $0["full_name"], "email": $0["email"]] }),
+            ],
+            "contacts_without_name": [
+                "count": .int(Int64(namelessCount)),
+                "sample": .array(namelessSample.map { ["contact_id": .string($0.id.lowercased), "email": $0["email"], "linkedin_url": $0["linkedin_url"]] }),
             ],
             "queue_sizes": .object(sizes),
         ]
