@@ -66,9 +66,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[Self.header] = id
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info(
-            "\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms)) ms",
-            metadata: ["method": .string(request.method.rawValue), "path": .string(request.uri.path), "status": .stringConvertible(response.status.code), "ms": .string(String(format: "%.1f", ms))])
+        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms)) ms")
         return response
     }
 }

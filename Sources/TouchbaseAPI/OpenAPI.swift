@@ -235,11 +235,13 @@ public enum OpenAPI {
             ],
             "ExperimentResults": [
                 "type": "object",
-                "description": "Counts per group and a two-sided two-proportion z-test of the two best groups; winner only when p < 0.05.",
+                "description": "Counts per group and a two-sided test of the two best groups (two-proportion z-test, or Fisher's exact test when an expected count is under 5); winner only when every compared group has min_sent sends and p < 0.05.",
                 "properties": [
                     "experiment": ref("Experiment"), "metric": ["type": "string"], "groups": ["type": "array", "items": object],
                     "compared": ["type": ["array", "null"], "items": ["type": "string"]], "test": ["type": ["object", "null"]],
-                    "verdict": ["type": "string"], "winner": ["type": ["string", "null"]],
+                    "minimum_sent": ["type": "integer"], "needed": ["type": "object", "additionalProperties": ["type": "integer"]],
+                    "verdict": ["type": "string", "enum": ["winner_A", "winner_B", "winner_C", "inconclusive", "insufficient_data"]],
+                    "winner": ["type": ["string", "null"]],
                 ],
             ],
             "GroupAssignment": [

@@ -6,6 +6,13 @@ import TouchbaseStore
 
 /// Every route of the API: the derived resources and the graph and engagement endpoints of seed 000.
 enum Routes {
+    /// `min_sent` from the query string (default 30), or a 422.
+    static func minSent(_ request: Request) throws -> Int {
+        guard let text = HTTP.query(request, "min_sent") else { return ExperimentVerdict.defaultMinimumSent }
+        guard let n = Int(text), n >= 1 else { throw DomainError.invalid("min_sent", "must be an integer of at least 1; got '\(text)'") }
+        return n
+    }
+
     static func all(database: Database) -> [Endpoint] {
         let store = RecordStore(database: database)
         let relationships = RelationshipRepository(database: database)
@@ -222,13 +229,29 @@ enum Routes {
             },
             Endpoint(
                 .get, "/api/v1/experiments/{id}/results", "getExperimentResults",
-                "Group counts from the batches and the verdict: a winner only when significant at 5%", tag: "experiments",
-                access: .read,
-                parameters: [id("experiment"), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test.")],
+                "Group counts from the batches and the verdict (z-test, or Fisher's exact test on small counts); a winner only with enough sends and p < 0.05. Changes nothing",
+                tag: "experiments", access: .read,
+                parameters: [
+                    id("experiment"), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test."),
+                    .query("min_sent", ["type": "integer", "minimum": 1, "default": 30], "Sends each group needs before a verdict."),
+                ],
                 response: OpenAPI.ref("ExperimentResults"), problems: [404, 422]
             ) { request, context in
                 HTTP.json(try await outreach.experimentResults(
-                    try HTTP.id(context, entity: "experiment"), metric: HTTP.query(request, "metric") ?? "replies"))
+                    try HTTP.id(context, entity: "experiment"), metric: HTTP.query(request, "metric") ?? "replies", minimumSent: try minSent(request)))
+            },
+            Endpoint(
+                .post, "/api/v1/experiments/{id}/conclude", "concludeExperiment",
+                "Store the verdict on the experiment (counts, winner, status completed or inconclusive); 409 while a group has too few sends",
+                tag: "experiments", access: .write,
+                parameters: [
+                    id("experiment"), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test."),
+                    .query("min_sent", ["type": "integer", "minimum": 1, "default": 30], "Sends each group needs before a verdict."),
+                ],
+                response: OpenAPI.ref("ExperimentResults"), problems: [404, 409, 422]
+            ) { request, context in
+                HTTP.json(try await outreach.concludeExperiment(
+                    try HTTP.id(context, entity: "experiment"), metric: HTTP.query(request, "metric") ?? "replies", minimumSent: try minSent(request)))
             },
             Endpoint(
                 .post, "/api/v1/batches/{id}/assign-groups", "assignBatchGroups",
@@ -383,6 +406,12 @@ enum Routes {
                 let rows = try await accounts.slots(companyID: company, limit: limit + 1, after: after, paged: true)
                 let page = Array(rows.prefix(limit))
                 return HTTP.json(["data": .array(page.map(\.json)), "next_cursor": rows.count > limit ? page.last?["slot_id"] ?? .null : .null])
+            },
+            Endpoint(
+                .get, "/api/v1/company-slots/{id}", "getCompanySlot", "One company slot with its contact and email status (slots change only through PUT /companies/{id}/slots/{role})",
+                tag: "company_slots", access: .read, parameters: [id("company slot")], response: OpenAPI.ref("CompanySlotView"), problems: [404]
+            ) { _, context in
+                HTTP.json(try await accounts.slot(try HTTP.id(context, entity: "company slot")).json)
             },
             Endpoint(
                 .put, "/api/v1/contacts/{id}/verification", "verifyContactEmail",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
@@ -43,7 +44,14 @@ public struct Serve: AsyncParsableCommand {
             if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server marked failed") }
             let app = buildApplication(
                 database: database, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger)
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw DomainError.badRequest(
+                    "Port \(settings.port) on \(settings.host) is in use by another program: stop it, or serve on another port with --port (TOUCHBASE_PORT).")
+            } catch let error as IOError where error.errnoCode == EACCES {
+                throw DomainError.badRequest("Port \(settings.port) on \(settings.host) needs privileges this user lacks: pick a port above 1023 with --port.")
+            }
         }
     }
 }
@@ -89,6 +97,7 @@ public struct TokenCommand: AsyncParsableCommand {
         @Option(help: "A name to recognise the token by (unique among active tokens).") public var name: String
         @Option(help: "admin (everything), member (read, write, delete), agent (read, write) or viewer (read).")
         public var role: String = "member"
+        @Flag(help: "Revoke an active token of the same name first (so a script can run this again).") public var replace = false
 
         public init() {}
 
@@ -102,7 +111,19 @@ public struct TokenCommand: AsyncParsableCommand {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).migrate()
-                let (token, secret) = try await TokenStore(database: database).create(name: name, role: Role(rawValue: role)!)
+                let tokens = TokenStore(database: database)
+                if replace, let existing = try await tokens.list(includeRevoked: false).first(where: { $0.name == name.trimmed }) {
+                    _ = try await tokens.revoke(existing.id.lowercased)
+                    print("Revoked the token named '\(existing.name)' (id \(existing.id.lowercased)).")
+                }
+                let token: APIToken, secret: String
+                do {
+                    (token, secret) = try await tokens.create(name: name, role: Role(rawValue: role)!)
+                } catch DomainError.conflict {
+                    throw DomainError.conflict(
+                        field: "name",
+                        detail: "An active token named '\(name.trimmed)' already exists: pass --replace to revoke it and make a new one, or pick another --name.")
+                }
                 print("Created token '\(token.name)' (role \(token.role.rawValue), id \(token.id.lowercased)).")
                 print("It is shown only now; send it as 'Authorization: Bearer <token>':")
                 print(secret)

@@ -341,13 +341,23 @@ struct OutreachTests {
             let p = results["test"]["p_value"]?.doubleValue ?? 1
             #expect(abs(p - 0.00195) < 0.0001)
             #expect((results["test"]["ci95_lower"]?.doubleValue ?? 0) > 0)
+            #expect(results["test"]["method"] == "z_test")
+            // A GET changes nothing; POST …/conclude stores the verdict.
+            #expect(try await api.get("/api/v1/experiments/\(exp.id)")["winner"] == .null)
+            let concluded = try await api.call(.post, "/api/v1/experiments/\(exp.id)/conclude")
+            #expect(concluded.status == .ok, "\(concluded.text)")
             let stored = try await api.get("/api/v1/experiments/\(exp.id)")
-            #expect(stored["group_a_replies"] == 16 && stored["group_b_sent"] == 40 && stored["winner"] == "A")
+            #expect(stored["group_a_replies"] == 16 && stored["group_b_sent"] == 40 && stored["winner"] == "A" && stored["status"] == "completed")
+            // Below the minimum sample the verdict waits and says how many more sends each group needs.
+            let strict = try await api.get("/api/v1/experiments/\(exp.id)/results?min_sent=50")
+            #expect(strict["verdict"] == "insufficient_data" && strict["winner"] == .null && strict["needed"] == ["A": 10, "B": 10])
+            #expect(try await api.call(.post, "/api/v1/experiments/\(exp.id)/conclude?min_sent=50").status == .conflict)
             // Meetings: 2 of 40 against 0 of 40 is not significant at 5% (z = 1.43, p = 0.15)
             let meetings = try await api.get("/api/v1/experiments/\(exp.id)/results?metric=meetings")
             #expect(meetings["verdict"] == "inconclusive")
             #expect(meetings["winner"] == .null)
             #expect((meetings["test"]["p_value"]?.doubleValue ?? 0) > 0.05)
+            #expect(meetings["test"]["method"] == "fisher_exact")  // expected meetings per group: 1, too few for a z-test
         }
     }
 

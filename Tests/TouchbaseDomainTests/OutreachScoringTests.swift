@@ -94,6 +94,19 @@ struct OutreachScoringTests {
         #expect(ExperimentVerdict(groups: [a], metric: "replies").winner == nil)
     }
 
+    @Test("three prospects a group never make a winner: Fisher's exact test and a minimum sample")
+    func smallSamples() {
+        // 3 of 3 against 0 of 3: a z-test says p = 0.014; Fisher's exact test says p = 0.1, and 3 sends are too few.
+        let a = GroupCounts(group: "A", prospects: 3, sent: 3, replies: 3, meetings: 0, opportunities: 0)
+        let b = GroupCounts(group: "B", prospects: 3, sent: 3, replies: 0, meetings: 0, opportunities: 0)
+        let verdict = ExperimentVerdict(groups: [a, b], metric: "replies")
+        #expect(verdict.method == "fisher_exact" && abs((verdict.pValue ?? 0) - 0.1) < 1e-9)
+        #expect(verdict.winner == nil && verdict.label == "insufficient_data" && verdict.needed == ["A": 27, "B": 27])
+        // The textbook table: 1 of 10 against 11 of 14 (Fisher's tea-style example), p = 0.0028.
+        #expect(abs(FisherExactTest(successes1: 1, trials1: 10, successes2: 11, trials2: 14).pValue - 0.002759) < 1e-5)
+        #expect(ExperimentVerdict(groups: [a, b], metric: "replies", minimumSent: 3).winner == nil)  // p = 0.1 is not significant
+    }
+
     @Test("group assignment is balanced and reproducible")
     func assignment() {
         let items = Array(0..<11)

@@ -181,7 +181,7 @@ public struct Entity: Sendable, Hashable {
             }
         }
         if mode == .create {
-            for group in requiredAny where group.allSatisfy({ (output[$0] ?? .null).isNull || output[$0] == .string("") }) {
+            for group in requiredAny where group.allSatisfy({ (output[$0] ?? .null).isNull || output[$0]?.stringValue?.trimmed.isEmpty == true }) {
                 issues.append(FieldIssue(field: group[0], message: "is required unless \(group.dropFirst().joined(separator: " or ")) is given"))
             }
         }

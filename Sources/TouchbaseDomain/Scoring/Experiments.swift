@@ -61,21 +61,55 @@ public struct ProportionTest: Sendable, Hashable {
     }
 }
 
-/// An experiment's verdict: the two best groups by rate are tested against each other; a winner is named only
-/// when the difference is significant at 5%, otherwise the verdict is `inconclusive`.
+/// Fisher's exact test of a 2×2 table (successes and failures of two groups), two-sided: the sum of the
+/// probabilities of every table with the same margins that is no more likely than the one observed. Used where a
+/// z-test's normal approximation does not hold (an expected cell count under 5).
+public struct FisherExactTest: Sendable, Hashable {
+    public let pValue: Double
+
+    public init(successes1: Int, trials1: Int, successes2: Int, trials2: Int) {
+        let k = successes1 + successes2
+        let n = trials1 + trials2
+        func logChoose(_ a: Int, _ b: Int) -> Double { lgamma(Double(a + 1)) - lgamma(Double(b + 1)) - lgamma(Double(a - b + 1)) }
+        func logP(_ x: Int) -> Double { logChoose(trials1, x) + logChoose(trials2, k - x) - logChoose(n, k) }
+        let observed = logP(successes1)
+        var p = 0.0
+        for x in max(0, k - trials2)...min(k, trials1) where logP(x) <= observed + 1e-7 { p += exp(logP(x)) }
+        pValue = min(1, p)
+    }
+}
+
+/// An experiment's verdict: the two best groups by rate are tested against each other — a two-proportion z-test, or
+/// Fisher's exact test when an expected cell count is under 5 — and a winner is named only when each group has had at
+/// least `minimumSent` sends and the difference is significant at 5%. Before that the verdict says how many more sends
+/// each group needs.
 public struct ExperimentVerdict: Sendable {
+    public static let defaultMinimumSent = 30
+
     public let metric: String
     public let test: ProportionTest?
+    /// `z_test` or `fisher_exact`.
+    public let method: String?
+    public let pValue: Double?
     public let winner: String?
     public let compared: (String, String)?
+    public let minimumSent: Int
+    /// Sends each group still needs before a verdict (empty once every group has enough).
+    public let needed: [String: Int]
 
-    public init(groups: [GroupCounts], metric: String) {
+    public init(groups: [GroupCounts], metric: String, minimumSent: Int = defaultMinimumSent) {
         self.metric = metric
+        self.minimumSent = minimumSent
         func successes(_ g: GroupCounts) -> Int { metric == "meetings" ? g.meetings : g.replies }
+        var needed: [String: Int] = [:]
+        for g in groups where g.sent < minimumSent { needed[g.group] = minimumSent - g.sent }
+        self.needed = needed
         let usable = groups.filter { $0.sent > 0 }
             .sorted { Double(successes($0)) / Double($0.sent) > Double(successes($1)) / Double($1.sent) }
         guard usable.count >= 2 else {
             test = nil
+            method = nil
+            pValue = nil
             winner = nil
             compared = nil
             return
@@ -84,7 +118,25 @@ public struct ExperimentVerdict: Sendable {
         let t = ProportionTest(successes1: successes(a), trials1: a.sent, successes2: successes(b), trials2: b.sent)
         test = t
         compared = (a.group, b.group)
-        winner = (t?.significant ?? false) && (t?.difference ?? 0) > 0 ? a.group : nil
+        let total = Double(a.sent + b.sent)
+        let k = Double(successes(a) + successes(b))
+        let smallest = min(k, total - k) * Double(min(a.sent, b.sent)) / total
+        if smallest < 5 {
+            method = "fisher_exact"
+            pValue = FisherExactTest(successes1: successes(a), trials1: a.sent, successes2: successes(b), trials2: b.sent).pValue
+        } else {
+            method = "z_test"
+            pValue = t?.pValue
+        }
+        let enough = a.sent >= minimumSent && b.sent >= minimumSent
+        winner = enough && (pValue ?? 1) < 0.05 && (t?.difference ?? 0) > 0 ? a.group : nil
+    }
+
+    /// `winner_X`, `insufficient_data` (a group has fewer than `minimumSent` sends) or `inconclusive`.
+    public var label: String {
+        if let winner { return "winner_\(winner)" }
+        if let compared, needed[compared.0] != nil || needed[compared.1] != nil { return "insufficient_data" }
+        return compared == nil ? "insufficient_data" : "inconclusive"
     }
 }
 

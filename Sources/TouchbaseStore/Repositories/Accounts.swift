@@ -178,6 +178,14 @@ public struct AccountRepository: Sendable {
         return try await store.view(Self.slotView, where: condition, order: companyID == nil || paged ? "slot_id" : "role_code", limit: limit)
     }
 
+    /// One slot by its id.
+    public func slot(_ id: UUID) async throws -> Record {
+        guard let found = try await store.view(Self.slotView, where: "slot_id = \(dialect.bind(id))", order: "slot_id", limit: 1).first else {
+            throw DomainError.notFound(entity: "company slot", id: id.lowercased)
+        }
+        return found
+    }
+
     /// Puts a contact of the company in the slot, or clears it with nil.
     public func assignSlot(companyID: UUID, role: String, contactID: UUID?) async throws -> Record {
         guard Vocabulary.slotRole.contains(role) else {

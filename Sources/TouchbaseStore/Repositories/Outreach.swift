@@ -183,14 +183,25 @@ public struct OutreachRepository: Sendable {
         }
     }
 
-    /// Computes the group counts, stores them and the winner on the experiment, and returns the verdict.
-    public func experimentResults(_ id: UUID, metric: String = "replies") async throws -> JSONValue {
-        guard ["replies", "meetings"].contains(metric) else {
-            throw DomainError.invalid("metric", "must be replies or meetings; got '\(metric)'")
+    /// The group counts and the verdict, computed from the batches; reads only.
+    public func experimentResults(_ id: UUID, metric: String = "replies", minimumSent: Int = ExperimentVerdict.defaultMinimumSent) async throws
+        -> JSONValue
+    {
+        let (experiment, counts, verdict) = try await verdict(id, metric: metric, minimumSent: minimumSent)
+        return Self.resultsJSON(experiment, counts, verdict)
+    }
+
+    /// Stores the counts, the winner and the status on the experiment (`completed` with a winner, `inconclusive`
+    /// without); refused while a group has fewer sends than the minimum.
+    public func concludeExperiment(_ id: UUID, metric: String = "replies", minimumSent: Int = ExperimentVerdict.defaultMinimumSent) async throws
+        -> JSONValue
+    {
+        let (_, counts, verdict) = try await verdict(id, metric: metric, minimumSent: minimumSent)
+        if verdict.label == "insufficient_data" {
+            let more = verdict.needed.sorted { $0.key < $1.key }.map { "group \($0.key) \($0.value) more" }.joined(separator: ", ")
+            throw DomainError.conflict(
+                field: nil, detail: "Too few sends for a verdict: each group needs \(minimumSent) (\(more.isEmpty ? "two groups with sends" : more)).")
         }
-        let experiment = try await store.get(Entities.experiments, id)
-        let counts = try await groupCounts(experiment: experiment)
-        let verdict = ExperimentVerdict(groups: counts, metric: metric)
         var changes: [String: JSONValue] = [:]
         for g in counts where g.group == "A" || g.group == "B" {
             let p = "group_\(g.group.lowercased())_"
@@ -200,14 +211,36 @@ public struct OutreachRepository: Sendable {
             changes[p + "opps"] = .int(Int64(g.opportunities))
         }
         changes["winner"] = verdict.winner.map { .string($0) } ?? .null
+        changes["status"] = verdict.winner == nil ? "inconclusive" : "completed"
         let patch = changes
         let stored = try await database.transaction { sql in
             try await store.apply(Entities.experiments, id, patch, on: sql)
         }
+        return Self.resultsJSON(stored, counts, verdict)
+    }
+
+    func verdict(_ id: UUID, metric: String, minimumSent: Int) async throws -> (Record, [GroupCounts], ExperimentVerdict) {
+        guard ["replies", "meetings"].contains(metric) else {
+            throw DomainError.invalid("metric", "must be replies or meetings; got '\(metric)'")
+        }
+        guard minimumSent >= 1 else { throw DomainError.invalid("min_sent", "must be at least 1") }
+        let experiment = try await store.get(Entities.experiments, id)
+        let counts = try await groupCounts(experiment: experiment)
+        return (experiment, counts, ExperimentVerdict(groups: counts, metric: metric, minimumSent: minimumSent))
+    }
+
+    static func resultsJSON(_ experiment: Record, _ counts: [GroupCounts], _ verdict: ExperimentVerdict) -> JSONValue {
         func rate(_ x: Int, _ n: Int) -> JSONValue { n > 0 ? .double((Double(x) / Double(n) * 10_000).rounded() / 10_000) : .null }
+        var test = verdict.test?.json ?? .null
+        if case .object(var fields) = test {
+            fields["method"] = verdict.method.map(JSONValue.string) ?? .null
+            fields["p_value"] = verdict.pValue.map { .double(($0 * 1_000_000).rounded() / 1_000_000) } ?? .null
+            fields["significant"] = .bool((verdict.pValue ?? 1) < 0.05)
+            test = .object(fields)
+        }
         return [
-            "experiment": stored.json,
-            "metric": .string(metric),
+            "experiment": experiment.json,
+            "metric": .string(verdict.metric),
             "groups": .array(counts.map { g in
                 [
                     "group": .string(g.group), "prospects": .int(Int64(g.prospects)), "sent": .int(Int64(g.sent)),
@@ -216,8 +249,10 @@ public struct OutreachRepository: Sendable {
                 ]
             }),
             "compared": verdict.compared.map { [.string($0.0), .string($0.1)] } ?? .null,
-            "test": verdict.test?.json ?? .null,
-            "verdict": verdict.winner.map { .string("winner_\($0)") } ?? "inconclusive",
+            "test": test,
+            "minimum_sent": .int(Int64(verdict.minimumSent)),
+            "needed": .object(verdict.needed.mapValues { .int(Int64($0)) }),
+            "verdict": .string(verdict.label),
             "winner": verdict.winner.map { .string($0) } ?? .null,
         ]
     }
