@@ -40,8 +40,11 @@ public struct Serve: AsyncParsableCommand {
         try await Runtime.withDatabase(settings, logger: logger) { database in
             let applied = try await Migrator(database: database).migrate()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
-            let interrupted = try await ImportJobs(database: database).failInterrupted()
+            let jobs = ImportJobs(database: database)
+            let interrupted = try await jobs.failInterrupted()
             if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server marked failed") }
+            let removed = try await jobs.removeStaleFiles()
+            if removed > 0 { logger.info("removed \(removed) upload or errors file(s) no import job needs any more (in \(jobs.directory.path))") }
             let app = buildApplication(
                 database: database, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger)
             do {

@@ -116,6 +116,8 @@ public struct Restorer: Sendable {
                 for name in row.keys where entity.field(name) == nil || generated.contains("\(table).\(name)") {
                     row[name] = nil
                 }
+                // A dump from before migration 0012 has no name keys: they are worked out as the rows go in.
+                if let rule = entity.nameKey, (row["name_key"] ?? .null).isNull { row["name_key"] = .string(rule.key(row)) }
                 guard row["id"]?.stringValue.flatMap(UUID.init(uuidString:)) != nil else {
                     throw DomainError.badRequest("line \(line): the \(entity.singular) has no id")
                 }

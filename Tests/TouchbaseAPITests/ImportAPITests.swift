@@ -81,13 +81,28 @@ struct ImportAPITests {
         }
     }
 
-    @Test("a job a stopped server left running is failed with advice", arguments: TestEngine.all)
+    @Test("a job a stopped server left running is failed with advice, whatever its age; files no job needs are removed", arguments: TestEngine.all)
     func interruptedJobs(engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
-            try await api.sql("INSERT INTO imports (id, kind, status) VALUES ('\(UUIDv7.make().lowercased)', 'contacts', 'running')")
-            #expect(try await ImportJobs(database: api.database).failInterrupted() == 1)
+            let dir = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-jobs-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let jobs = ImportJobs(database: api.database, directory: dir)
+            let (id, upload) = try jobs.reserve()
+            try Data("a,b\n".utf8).write(to: upload)
+            try await api.sql("INSERT INTO imports (id, kind, status) VALUES ('\(id.lowercased)', 'contacts', 'running')")
+            #expect(try await jobs.failInterrupted() == 1)
+            #expect(!FileManager.default.fileExists(atPath: upload.path))
             let job = try await api.get("/api/v1/imports?status=failed")
             #expect(job["data"].arrayValue?.first?["message"]?.stringValue?.contains("post the file again") == true)
+            // An errors file of no job, and one of a job finished long ago, go; a recent job's stays.
+            let orphan = dir.appendingPathComponent("\(UUIDv7.make().lowercased).errors.csv")
+            let recent = jobs.errorsFile(id)
+            for file in [orphan, recent] { try Data("line,reason\n".utf8).write(to: file) }
+            try await api.sql("UPDATE imports SET finished_at = '2026-01-01T00:00:00Z' WHERE id = '\(id.lowercased)'")
+            #expect(try await jobs.removeStaleFiles(now: Timestamp.parse("2026-01-10T00:00:00Z")!) == 1)
+            #expect(!FileManager.default.fileExists(atPath: orphan.path) && FileManager.default.fileExists(atPath: recent.path))
+            #expect(try await jobs.removeStaleFiles(now: Timestamp.parse("2026-03-01T00:00:00Z")!) == 1)
+            #expect(!FileManager.default.fileExists(atPath: recent.path))
         }
     }
 }

@@ -87,4 +87,47 @@ struct CommandsTests {
         #expect(try await AccountRepository(database: database).queue("company-urls").count == 1)
         await database.shutdown()
     }
+
+    @Test("import exits 0 only when every row went in, 2 when some were refused, 3 when --max-errors stopped it; undo takes it back")
+    func importExitCodes() async throws {
+        let dir = NSTemporaryDirectory() + "touchbase-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = ["--database", dir + "/cli.sqlite"]
+        func run(_ args: [String]) async throws {
+            var command = try TouchbaseCommand.parseAsRoot(args)
+            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        }
+        func exitCode(_ args: [String]) async -> Int32 {
+            do {
+                try await run(args)
+                return 0
+            } catch let code as ExitCode {
+                return code.rawValue
+            } catch {
+                return -1
+            }
+        }
+        try Data("Email,First Name\nok@x.io,Ok\n".utf8).write(to: URL(fileURLWithPath: dir + "/good.csv"))
+        try Data("Email,First Name\nbad1,A\nbad2,B\nbad3,C\nfine@y.io,D\n".utf8).write(to: URL(fileURLWithPath: dir + "/bad.csv"))
+        #expect(await exitCode(["import", "contacts", dir + "/good.csv"] + db) == 0)
+        #expect(await exitCode(["import", "contacts", dir + "/bad.csv"] + db) == ImportCommand.rowsRefused)
+        #expect(FileManager.default.fileExists(atPath: dir + "/bad.errors.csv"))
+        #expect(await exitCode(["import", "contacts", dir + "/bad.csv", "--max-errors", "2"] + db) == ImportCommand.stoppedEarly)
+        #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["import", "contacts", "x.csv", "--encoding", "ebcdic"]) }
+        #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["import", "undo", "not-an-id"]) }
+        // Every CLI import is a job; the first one is undone from the command line.
+        let database = try Database(location: .sqlite(path: dir + "/cli.sqlite"))
+        do {
+            let jobs = try await RecordStore(database: database).select(Entities.importJobs)
+            #expect(jobs.map { $0.string("status") } == ["completed", "completed_with_errors", "completed_with_errors"])
+            #expect(jobs.map { $0.string("file_name") } == ["good.csv", "bad.csv", "bad.csv"])
+            try await run(["import", "undo", jobs[0].id.lowercased] + db)
+            #expect(try await ContactRepository(database: database).getByEmail("ok@x.io") == nil)
+            #expect(try await ContactRepository(database: database).getByEmail("fine@y.io") != nil)
+        } catch {
+            Issue.record(error)
+        }
+        await database.shutdown()
+    }
 }
