@@ -6,6 +6,12 @@ import TouchbaseStore
 
 /// Every route of the API: the derived resources and the graph and engagement endpoints of seed 000.
 enum Routes {
+    /// The experiment, the metric and the minimum sample: what a verdict is asked with.
+    static let verdictParameters: [Parameter] = [
+        .path("id", "The experiment's id."), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test."),
+        .query("min_sent", ["type": "integer", "minimum": 1, "default": 30], "Sends each group needs before a verdict."),
+    ]
+
     /// `min_sent` from the query string (default 30), or a 422.
     static func minSent(_ request: Request) throws -> Int {
         guard let text = HTTP.query(request, "min_sent") else { return ExperimentVerdict.defaultMinimumSent }
@@ -230,11 +236,7 @@ enum Routes {
             Endpoint(
                 .get, "/api/v1/experiments/{id}/results", "getExperimentResults",
                 "Group counts from the batches and the verdict (z-test, or Fisher's exact test on small counts); a winner only with enough sends and p < 0.05. Changes nothing",
-                tag: "experiments", access: .read,
-                parameters: [
-                    id("experiment"), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test."),
-                    .query("min_sent", ["type": "integer", "minimum": 1, "default": 30], "Sends each group needs before a verdict."),
-                ],
+                tag: "experiments", access: .read, parameters: verdictParameters,
                 response: OpenAPI.ref("ExperimentResults"), problems: [404, 422]
             ) { request, context in
                 HTTP.json(try await outreach.experimentResults(
@@ -243,11 +245,7 @@ enum Routes {
             Endpoint(
                 .post, "/api/v1/experiments/{id}/conclude", "concludeExperiment",
                 "Store the verdict on the experiment (counts, winner, status completed or inconclusive); 409 while a group has too few sends",
-                tag: "experiments", access: .write,
-                parameters: [
-                    id("experiment"), .query("metric", ["type": "string", "enum": ["replies", "meetings"], "default": "replies"], "Rate to test."),
-                    .query("min_sent", ["type": "integer", "minimum": 1, "default": 30], "Sends each group needs before a verdict."),
-                ],
+                tag: "experiments", access: .write, parameters: verdictParameters,
                 response: OpenAPI.ref("ExperimentResults"), problems: [404, 409, 422]
             ) { request, context in
                 HTTP.json(try await outreach.concludeExperiment(

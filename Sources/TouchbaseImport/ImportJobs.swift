@@ -171,6 +171,11 @@ public struct ImportJobs: Sendable {
 
     // MARK: undo
 
+    /// Values in lists of at most 500, for `IN (…)` statements.
+    static func chunks<T>(_ values: [T]) -> [[T]] {
+        stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
+    }
+
     /// What an undo took back.
     public struct Undone: Sendable {
         /// Rows the import created that were deleted, per table.
@@ -237,11 +242,9 @@ public struct ImportJobs: Sendable {
                 byTable[parts[0], default: []].append(parts[1])
             }
             for (table, ids) in byTable.sorted(by: { $0.key < $1.key }) {
-                for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                    var query = SQLQueryString(
-                        "SELECT record_id, changed_by, \(unsafeRaw: seq) AS seq FROM audit_log WHERE table_name = \(bind: table) AND changed_by <> \(bind: actor) AND record_id IN (")
-                    for (i, id) in chunk.enumerated() { query += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
-                    query += ")"
+                for chunk in Self.chunks(ids) {
+                    let query = SQLQueryString(
+                        "SELECT record_id, changed_by, \(unsafeRaw: seq) AS seq FROM audit_log WHERE table_name = \(bind: table) AND changed_by <> \(bind: actor) AND record_id IN (\(dialect.list(chunk)))")
                     struct Later: Decodable { let record_id: String; let changed_by: String; let seq: Double }
                     for later in try await sql.raw(query).all(decoding: Later.self) where later.seq > (first[table + "/" + later.record_id] ?? .infinity) {
                         throw DomainError.conflict(
@@ -254,10 +257,8 @@ public struct ImportJobs: Sendable {
             for (target, ids) in created where target == "companies" || target == "contacts" {
                 for entity in Entities.stored where entity.table != "company_slots" && entity.table != "audit_log" {
                     for field in entity.fields where field.references == target {
-                        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                            var query = SQLQueryString("SELECT id FROM \(ident: entity.table) WHERE \(ident: field.name) IN (")
-                            for (i, id) in chunk.enumerated() { query += i == 0 ? "\(dialect.bind(.string(id), as: .uuid))" : ", \(dialect.bind(.string(id), as: .uuid))" }
-                            query += ")"
+                        for chunk in Self.chunks(ids.compactMap(UUID.init(uuidString:))) {
+                            let query = SQLQueryString("SELECT id FROM \(ident: entity.table) WHERE \(ident: field.name) IN (\(dialect.list(chunk)))")
                             for row in try await sql.raw(query).all() {
                                 let rowID = dialect.engine == .postgres ? try row.decode(column: "id", as: UUID.self).lowercased : try row.decode(column: "id", as: String.self)
                                 // Rows the import wrote itself are taken back with it.
@@ -284,10 +285,8 @@ public struct ImportJobs: Sendable {
             // Remove what it created, dependants first (a company's slots go with it).
             for table in ["contacts", "companies"] + created.keys.filter({ !["contacts", "companies", "company_slots"].contains($0) }).sorted() {
                 guard let ids = created[table], !ids.isEmpty else { continue }
-                for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                    var query = SQLQueryString("DELETE FROM \(ident: table) WHERE id IN (")
-                    for (i, id) in chunk.enumerated() { query += i == 0 ? "\(dialect.bind(.string(id), as: .uuid))" : ", \(dialect.bind(.string(id), as: .uuid))" }
-                    query += ")"
+                for chunk in Self.chunks(ids.compactMap(UUID.init(uuidString:))) {
+                    let query = SQLQueryString("DELETE FROM \(ident: table) WHERE id IN (\(dialect.list(chunk)))")
                     do { try await sql.raw(query).run() } catch { throw StoreErrors.translate(error) }
                 }
                 result.removed[table] = ids.count

@@ -81,6 +81,13 @@ public struct Dialect: Sendable {
     /// A bound UUID.
     public func bind(_ id: UUID) -> any SQLExpression { bind(.string(id.lowercased), as: .uuid) }
 
+    /// `a, b, c` of bound text values, for an `IN (…)` list.
+    public func list(_ values: [String]) -> SQLQueryString {
+        var out = SQLQueryString("")
+        for (i, value) in values.enumerated() { out += i == 0 ? "\(bind: value)" : ", \(bind: value)" }
+        return out
+    }
+
     /// `a, b, c` of bound ids, for an `IN (…)` list.
     public func list(_ ids: [UUID]) -> SQLQueryString {
         var out = SQLQueryString("")

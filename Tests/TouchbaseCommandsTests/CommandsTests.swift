@@ -5,6 +5,12 @@ import TouchbaseCommands
 import TouchbaseDomain
 import TouchbaseStore
 
+/// Runs `touchbase ARGS` in this process.
+func run(_ args: [String]) async throws {
+    var command = try TouchbaseCommand.parseAsRoot(args)
+    if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+}
+
 @Suite("CLI")
 struct CommandsTests {
     @Test("flags win over environment variables, which win over defaults")
@@ -37,14 +43,6 @@ struct CommandsTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = ["--database", dir + "/cli.sqlite"]
-        func run(_ args: [String]) async throws {
-            var command = try TouchbaseCommand.parseAsRoot(args)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        }
         try await run(["migrate"] + db)
         try await run(["migrate"] + db)
         try await run(["token", "create", "--name", "ops", "--role", "viewer"] + db)
@@ -65,10 +63,6 @@ struct CommandsTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = ["--database", dir + "/cli.sqlite"]
-        func run(_ args: [String]) async throws {
-            var command = try TouchbaseCommand.parseAsRoot(args)
-            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
-        }
         try await run(["migrate"] + db)
         let database = try Database(location: .sqlite(path: dir + "/cli.sqlite"))
         let month = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).month!
@@ -94,10 +88,6 @@ struct CommandsTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = ["--database", dir + "/cli.sqlite"]
-        func run(_ args: [String]) async throws {
-            var command = try TouchbaseCommand.parseAsRoot(args)
-            if var asyncCommand = command as? any AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
-        }
         func exitCode(_ args: [String]) async -> Int32 {
             do {
                 try await run(args)
