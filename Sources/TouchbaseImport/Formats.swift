@@ -118,6 +118,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
 
     /// Words that stand for no value in exports ("N/A", "null", Salesforce's "[not provided]", …).
     public static func isPlaceholder(_ value: String) -> Bool {
+        guard value.utf8.count <= 14 else { return false }
         switch value.lowercased() {
         case "null", "none", "nil", "n/a", "na", "n.a.", "#n/a", "-", "--", "—", "?", "[not provided]", "not provided", "unknown",
             "(none)", "(blank)", "undefined", "[none]":

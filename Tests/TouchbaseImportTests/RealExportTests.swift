@@ -249,6 +249,8 @@ struct RealExportTests {
         #expect(NameKey.company("Menderes Tekstil A.Ş.") == "menderes tekstil")
         #expect(NameKey.company("Acme, Inc.") == NameKey.company("ACME Inc") && NameKey.company("Acme GmbH & Co. KG") == "acme")
         #expect(NameKey.company("Ｔｅｓｔ Ltd") == "test" && NameKey.company("Group Inc") == "group")
+        #expect(NameKey.company("O'Brien & Sons, LLC") == "obrien sons" && NameKey.company("O\u{2019}Brien & Sons LLC") == "obrien sons")
+        #expect(NameKey.person("Ann-Marie", "O'Neil") == "ann marie|oneil" && NameKey.person("ANN MARIE", nil) == "ann marie|")
         #expect(FreeMail.contains("gmail.com") && FreeMail.contains("mail.yahoo.co.uk") == false || FreeMail.contains("yahoo.co.uk"))
         #expect(!FreeMail.contains("grupobimbo.com"))
     }

@@ -25,6 +25,25 @@ public enum NameKey {
 
     /// Compatibility-composed (NFKC), case-folded words: punctuation and symbols become spaces, runs of spaces one.
     public static func words(_ text: String) -> [String] {
+        // ASCII is its own NFKC form: fold it byte by byte (most names), without Foundation.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var words: [String] = []
+            var current: [UInt8] = []
+            for b in text.utf8 {
+                switch b {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): current.append(b + 32)
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): current.append(b)
+                case UInt8(ascii: "'"): continue
+                default:
+                    if !current.isEmpty {
+                        words.append(String(decoding: current, as: UTF8.self))
+                        current.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
+            return words
+        }
         // Lowercasing İ gives i + U+0307 (no precomposed form): the dot goes, so MENDERES TEKSTİL is menderes tekstil.
         let folded = text.precomposedStringWithCompatibilityMapping.lowercased().replacingOccurrences(of: "i\u{0307}", with: "i")
         var words: [String] = []
