@@ -33,7 +33,9 @@ struct APIHarness: Sendable {
             for role in Role.allCases {
                 tokens[role] = try await TokenStore(database: db).create(name: "test-\(role.rawValue)", role: role).secret
             }
-            let app = Application(router: buildRouter(database: db), logger: Logger(label: "test"))
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning  // the request log (info) would drown the test output
+            let app = Application(router: buildRouter(database: db), logger: logger)
             let finalTokens = tokens
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, database: db, tokens: finalTokens))

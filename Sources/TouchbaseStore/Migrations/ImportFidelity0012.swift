@@ -12,7 +12,8 @@ import TouchbaseDomain
 // - `contacts.source` also takes salesforce and csv; an import job may end `completed_with_errors` and records the
 //   file's name and encoding, and can be undone (`undone`, `undone_at`); the audit rows an import wrote are
 //   found by a partial index on `changed_by`.
-// - SQLite's audit triggers write booleans as JSON true/false, as PostgreSQL's do (they wrote 0/1).
+// - SQLite's audit triggers write booleans as JSON true/false, as PostgreSQL's do (they wrote 0/1); on both engines
+//   an update that moves only `name_key` is not audited (the names it comes from are).
 // SQLite changes a CHECK or a DEFAULT by rewriting the table's stored definition (the procedure SQLite documents
 // for changes that leave the stored rows valid: looser checks, new defaults), with `writable_schema` and a new
 // schema version, in the migration's transaction.
@@ -20,6 +21,12 @@ import TouchbaseDomain
 
 extension Migrations {
     static let columns0012 = ["custom_fields"]
+
+    /// 0008's rollups, and `name_key`: worked out from the names, whose changes are audited already, so a write that
+    /// moves only the key (this migration's backfill) leaves no audit row.
+    static let rollupColumns0012: [String: [String]] = rollupColumns0008.merging(
+        ["companies": ["total_contacts", "active_conversations", "name_key"], "contacts": ["total_touchpoints", "last_engaged_at", "name_key"]]
+    ) { _, new in new }
 
     static let sqlite0012: [String] =
         SQLiteDDL.addColumns("companies", [.json("custom_fields"), .raw("name_key TEXT")])
@@ -56,7 +63,7 @@ extension Migrations {
         + PostgresDDL.retouch("companies", companyColumns0001 + companyColumns0003 + companyColumns0006 + columns0012)
         + PostgresDDL.retouch("contacts", contactColumns0001 + contactColumns0003 + contactColumns0006 + columns0012)
         + ["companies", "contacts"].map { table in
-            "SELECT touchbase_audit_triggers('\(table)', ARRAY[" + (rollupColumns0008[table] ?? []).map { "'\($0)'" }.joined(separator: ", ")
+            "SELECT touchbase_audit_triggers('\(table)', ARRAY[" + (rollupColumns0012[table] ?? []).map { "'\($0)'" }.joined(separator: ", ")
                 + "]::text[])"
         }
 
@@ -89,7 +96,7 @@ extension Migrations {
             "PRAGMA writable_schema = OFF",
         ]
             + (try await sqliteAuditTriggers(
-                sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0008, changesOnly: true, booleans: true))
+                sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0012, changesOnly: true, booleans: true))
     }
 
     /// Works out `name_key` for the companies and contacts stored before 0012, a thousand rows a statement.

@@ -63,7 +63,7 @@ public enum Migrations {
 
     /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
     /// out updates that move only these.
-    public static var rollupColumns: [String: [String]] { rollupColumns0008 }
+    public static var rollupColumns: [String: [String]] { rollupColumns0012 }
 
     /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
     /// migrations that add columns rebuild the triggers from these lists plus their own.
