@@ -18,10 +18,11 @@ public struct ServerSettings: Sendable {
 
 /// Builds the router: problem+json for every error, bearer tokens checked per endpoint, every endpoint
 /// from `Routes.all`, and the OpenAPI document written from the same list.
-public func buildRouter(database: Database) -> Router<AppRequestContext> {
+/// `importsDirectory` holds uploads and errors files of import jobs (default: `ImportJobs.defaultDirectory`).
+public func buildRouter(database: Database, importsDirectory: URL? = nil) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
-    let endpoints = Routes.all(database: database)
+    let endpoints = Routes.all(database: database, importsDirectory: importsDirectory)
     let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }

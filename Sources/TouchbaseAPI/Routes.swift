@@ -19,7 +19,7 @@ enum Routes {
         return n
     }
 
-    static func all(database: Database) -> [Endpoint] {
+    static func all(database: Database, importsDirectory: URL? = nil) -> [Endpoint] {
         let store = RecordStore(database: database)
         let relationships = RelationshipRepository(database: database)
         let conversations = ConversationRepository(database: database)
@@ -48,7 +48,7 @@ enum Routes {
         ]
         endpoints += outreach(database: database)
         endpoints += accounts(database: database)
-        endpoints += imports(database: database, jobs: ImportJobs(database: database))
+        endpoints += imports(database: database, jobs: ImportJobs(database: database, directory: importsDirectory))
         for entity in Entities.all {
             endpoints += Resources.endpoints(entity, store: store, after: afterWrite(entity, database: database))
         }

@@ -35,7 +35,9 @@ struct APIHarness: Sendable {
             }
             var logger = Logger(label: "test")
             logger.logLevel = .warning  // the request log (info) would drown the test output
-            let app = Application(router: buildRouter(database: db), logger: logger)
+            let imports = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-test-imports-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: imports) }
+            let app = Application(router: buildRouter(database: db, importsDirectory: imports), logger: logger)
             let finalTokens = tokens
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, database: db, tokens: finalTokens))
