@@ -33,25 +33,27 @@ public final class CSVReader: Sequence, IteratorProtocol {
     /// Bytes of the file consumed so far (for progress; estimated through the transcoding).
     public var bytesRead: Int { produced == 0 ? 0 : Int(Double(consumed) * Double(rawRead) / Double(produced)) }
 
-    public init(url: URL, encoding: TextEncoding? = nil) throws {
+    public convenience init(url: URL, encoding: TextEncoding? = nil) throws {
         let handle = try FileHandle(forReadingFrom: url)
-        self.handle = handle
         let first = Array((try handle.read(upToCount: 1 << 20)) ?? Data())
-        let (found, bom) = TextEncoding.detect(first, complete: first.count < 1 << 20)
+        self.init(handle: handle, first: first, complete: first.count < 1 << 20, encoding: encoding)
+    }
+
+    /// Reads from memory (tests, HTTP bodies).
+    public convenience init(data: Data, encoding: TextEncoding? = nil) {
+        self.init(handle: nil, first: Array(data), complete: true, encoding: encoding)
+    }
+
+    /// `first`: the file's first bytes (all of them when `handle` is nil), from which the encoding is detected.
+    private init(handle: FileHandle?, first: [UInt8], complete: Bool, encoding: TextEncoding?) {
+        self.handle = handle
+        let (found, bom) = TextEncoding.detect(first, complete: complete)
         self.encoding = encoding ?? found
         self.detected = encoding == nil
         transcoder = Transcoder(self.encoding)
         let skip = (encoding == nil || encoding == found) ? bom : 0
         rawRead = skip
         pending = Array(first.dropFirst(skip))
-    }
-
-    /// Reads from memory (tests, HTTP bodies).
-    public convenience init(data: Data, encoding: TextEncoding? = nil) throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("touchbase-csv-\(UUID().uuidString).csv")
-        try data.write(to: url)
-        try self.init(url: url, encoding: encoding)
-        try? FileManager.default.removeItem(at: url)
     }
 
     deinit { try? handle?.close() }

@@ -83,6 +83,7 @@ public struct ColumnPlan: Sendable {
     public let targets: [Target]
     /// Header as written → its columns (leftmost first).
     public let custom: [(String, [Int])]
+    /// The headers as written, trimmed: the keys of custom fields.
     let headers: [String]
 
     /// The target each column feeds (for tests and docs).
@@ -175,7 +176,7 @@ public struct Importer: Sendable {
         }
         return ColumnPlan(
             targets: order.map { ColumnPlan.Target(name: $0, columns: columns[$0]!, byNameOnly: byName[$0] ?? false) }, custom: custom,
-            headers: headers)
+            headers: headers.map(\.trimmed))
     }
 
     /// A cell as a value: trimmed, with placeholders ("N/A", "null", "-", …) read as empty.
@@ -195,7 +196,7 @@ public struct Importer: Sendable {
         var place: [String: String] = [:]
         var custom: [String: JSONValue] = [:]
         func keep(_ column: Int, _ value: String) {
-            let header = plan.headers[column].trimmed
+            let header = plan.headers[column]
             if custom[header] == nil { custom[header] = .string(value) }
         }
         for target in plan.targets {

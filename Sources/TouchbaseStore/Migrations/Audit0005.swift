@@ -54,10 +54,8 @@ extension Migrations {
     /// JSON columns (those with a `json_valid(col)` check) are embedded as JSON, not as strings.
     /// `changesOnly` (migration 0008; 0005 and 0006 pass false): an update is audited only when a column other
     /// than `updated_at` and the table's `rollups` (columns that only sum up other rows) changes.
-    /// `booleans` (migration 0012): columns with a `col IN (0, 1)` check are written as JSON true/false.
     static func sqliteAuditTriggers(
-        _ sql: any SQLDatabase, tables: [String], rollups: [String: [String]] = [:], changesOnly: Bool = false,
-        booleans: Bool = false
+        _ sql: any SQLDatabase, tables: [String], rollups: [String: [String]] = [:], changesOnly: Bool = false
     ) async throws -> [String] {
         let uuid7 = """
             lower(substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)), 1, 8) || '-' || \
@@ -74,11 +72,7 @@ extension Migrations {
                 .map { try $0.decode(column: "name", as: String.self) }
             func object(_ row: String) -> String {
                 "json_object(" + columns.map { c in
-                    if ddl.contains("json_valid(\(c))") { return "'\(c)', json(\(row).\(c))" }
-                    if booleans && ddl.contains("\(c) IN (0, 1)") {
-                        return "'\(c)', CASE WHEN \(row).\(c) IS NULL THEN NULL WHEN \(row).\(c) THEN json('true') ELSE json('false') END"
-                    }
-                    return "'\(c)', \(row).\(c)"
+                    ddl.contains("json_valid(\(c))") ? "'\(c)', json(\(row).\(c))" : "'\(c)', \(row).\(c)"
                 }.joined(separator: ", ") + ")"
             }
             // The updated_at trigger's own touch (only updated_at moves) is part of the write already audited.

@@ -95,8 +95,31 @@ extension Migrations {
             "PRAGMA schema_version = \(version + 1)",
             "PRAGMA writable_schema = OFF",
         ]
-            + (try await sqliteAuditTriggers(
-                sql, tables: auditedTables0005 + auditedTables0006, rollups: rollupColumns0012, changesOnly: true, booleans: true))
+            + (try await sqliteAuditTriggers0012(sql))
+    }
+
+    /// 0008's audit triggers (from 0005's frozen generator) with `name_key` among the rollups and each boolean column
+    /// (a `col IN (0, 1)` check) written as JSON true/false, as PostgreSQL's `to_jsonb` writes it.
+    static func sqliteAuditTriggers0012(_ sql: any SQLDatabase) async throws -> [String] {
+        let tables = auditedTables0005 + auditedTables0006
+        var statements = try await sqliteAuditTriggers(sql, tables: tables, rollups: rollupColumns0012, changesOnly: true)
+        for table in tables {
+            let ddl = try await sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)").first()?
+                .decode(column: "sql", as: String.self) ?? ""
+            let booleans = try await sql.raw("SELECT name FROM pragma_table_xinfo(\(bind: table))").all()
+                .map { try $0.decode(column: "name", as: String.self) }.filter { ddl.contains("\($0) IN (0, 1)") }
+            for i in statements.indices where statements[i].contains(" ON \(table) ") {
+                for column in booleans {
+                    for row in ["NEW", "OLD"] {
+                        let json = "'\(column)', CASE WHEN \(row).\(column) IS NULL THEN NULL WHEN \(row).\(column) THEN json('true') ELSE json('false') END"
+                        for end in [",", ")"] {
+                            statements[i] = statements[i].replacingOccurrences(of: "'\(column)', \(row).\(column)\(end)", with: json + end)
+                        }
+                    }
+                }
+            }
+        }
+        return statements
     }
 
     /// Works out `name_key` for the companies and contacts stored before 0012, a thousand rows a statement.
