@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "AsyncKit", package: "async-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The HTTP API: auth, problem+json, resources derived from the entity descriptions, OpenAPI.
@@ -87,7 +88,7 @@ let package = Package(
         .testTarget(name: "TouchbaseDomainTests", dependencies: ["TouchbaseDomain"]),
         .testTarget(
             name: "TouchbaseStoreTests",
-            dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseTestSupport"]
+            dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseImport", "TouchbaseTestSupport"]
         ),
         .testTarget(
             name: "TouchbaseImportTests",

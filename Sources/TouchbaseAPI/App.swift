@@ -19,7 +19,11 @@ public struct ServerSettings: Sendable {
 /// Builds the router: problem+json for every error, bearer tokens checked per endpoint, every endpoint
 /// from `Routes.all`, and the OpenAPI document written from the same list.
 /// `importsDirectory` holds uploads and errors files of import jobs (default: `ImportJobs.defaultDirectory`).
-public func buildRouter(database: Database, importsDirectory: URL? = nil) -> Router<AppRequestContext> {
+/// Every endpoint answers within `requestTimeout`: one that takes longer (a database that went away mid-query) is
+/// answered 503 with `Retry-After`, and its work is cancelled.
+public func buildRouter(database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30))
+    -> Router<AppRequestContext>
+{
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let endpoints = Routes.all(database: database, importsDirectory: importsDirectory)
@@ -32,11 +36,13 @@ public func buildRouter(database: Database, importsDirectory: URL? = nil) -> Rou
         let access = endpoint.access
         let handler = endpoint.handler
         router.on(RouterPath(endpoint.routerPath), method: endpoint.method) { request, context -> Response in
-            var context = context
-            guard let access else { return try await handler(request, context) }
-            try await authenticator.check(request, &context, access: access)
-            let actor = try await authenticator.actor(request, context)
-            return try await AuditContext.$actor.withValue(actor) { try await handler(request, context) }
+            try await Deadline.run(within: requestTimeout) {
+                var context = context
+                guard let access else { return try await handler(request, context) }
+                try await authenticator.check(request, &context, access: access)
+                let actor = try await authenticator.actor(request, context)
+                return try await AuditContext.$actor.withValue(actor) { try await handler(request, context) }
+            }
         }
     }
     let document = OpenAPI.document(endpoints).serialized
@@ -71,3 +77,4 @@ struct RequestLogMiddleware: RouterMiddleware {
         return response
     }
 }
+

@@ -14,8 +14,10 @@ public struct AppRequestContext: RequestContext {
         token = nil
     }
 
-    /// Request bodies up to 10 MiB.
-    public var maxUploadSize: Int { 10 * 1024 * 1024 }
+    /// JSON request bodies up to 10 MiB; a larger one is answered 413.
+    public var maxUploadSize: Int { Self.bodyLimit }
+    public static let bodyLimit = 10 * 1024 * 1024
+    static let bodyLimitDescription = "10 MiB"
 }
 
 /// Small helpers every handler uses to read a request and write JSON.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import TouchbaseDomain
 import TouchbaseStore
 
@@ -11,6 +12,9 @@ public struct Problem: Error, Sendable {
     public let detail: String
     public var errors: [FieldIssue] = []
     public var field: String?
+
+    /// Seconds a client is told to wait (`Retry-After`) before trying a 503 again.
+    public static let retryAfterSeconds = 2
 
     public static func unauthorized(_ detail: String) -> Problem { Problem(status: .unauthorized, title: "Unauthorized", detail: detail) }
     public static func forbidden(_ detail: String) -> Problem { Problem(status: .forbidden, title: "Forbidden", detail: detail) }
@@ -35,6 +39,8 @@ public struct Problem: Error, Sendable {
             return p
         case .refused(let detail):
             return Problem(status: .conflict, title: "Refused", detail: detail)
+        case .unavailable(let detail):
+            return Problem(status: .serviceUnavailable, title: "Service Unavailable", detail: detail)
         }
     }
 
@@ -94,7 +100,17 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
             return response
         case let domain as DomainError:
-            return Problem.from(domain).response(instance: instance)
+            if case .unavailable(let detail) = domain {
+                logger.warning("unavailable on \(request.method) \(instance): \(detail)")
+            }
+            var response = Problem.from(domain).response(instance: instance)
+            if response.status == .serviceUnavailable { response.headers[.retryAfter] = String(Problem.retryAfterSeconds) }
+            return response
+        case is NIOTooManyBytesError:
+            return Problem(
+                status: .contentTooLarge, title: "Content Too Large",
+                detail: "The request body is larger than the \(AppRequestContext.bodyLimitDescription) this endpoint accepts."
+            ).response(instance: instance)
         case let http as HTTPError:
             let title = http.status.reasonPhrase
             let detail =

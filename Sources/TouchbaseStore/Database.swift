@@ -2,6 +2,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 import PostgresKit
 import SQLKit
@@ -92,13 +93,22 @@ public final class Database: @unchecked Sendable {
     public let logger: Logger
     private let sqlitePool: EventLoopGroupConnectionPool<SQLiteSource>?
     private let postgresPool: EventLoopGroupConnectionPool<PostgresConnectionSource>?
+    /// SQLite's own threads, one per connection and one spare: a connection waiting for the write lock holds only
+    /// its own thread, so the one holding the lock (and every reader) can always run. NIO's shared pool has one
+    /// thread per core, which a few waiting writers used to fill.
+    private let sqliteThreads: NIOThreadPool?
+    /// SQLite write transactions take turns here, in the order they asked, before they take a connection: a writer
+    /// waits without a thread or a connection, and no writer spins in the busy handler behind another.
+    let writeGate = WriteGate()
     /// The select list of each table for this engine (see `Dialect.selectList`).
     let selectLists: [String: String]
 
     /// Opens a pool on the database at `location`. Nothing is read or written until first use.
-    public init(location: DatabaseLocation, logger: Logger = Logger(label: "touchbase.db"), maxConnections: Int = 4)
-        throws
-    {
+    /// `connectionWait` is how long a request waits for a free connection before it is answered 503.
+    public init(
+        location: DatabaseLocation, logger: Logger = Logger(label: "touchbase.db"), maxConnections: Int = 4,
+        connectionWait: TimeAmount = .seconds(20)
+    ) throws {
         self.location = location
         self.engine = location.engine
         self.logger = logger
@@ -109,10 +119,14 @@ public final class Database: @unchecked Sendable {
             if !FileManager.default.fileExists(atPath: dir) {
                 throw DomainError.badRequest("The directory of the SQLite database does not exist: \(dir)")
             }
+            let perLoop = max(1, maxConnections / max(1, System.coreCount))
+            let threads = NIOThreadPool(numberOfThreads: perLoop * System.coreCount + 1)
+            threads.start()
+            sqliteThreads = threads
             sqlitePool = EventLoopGroupConnectionPool(
-                source: SQLiteSource(path: path, threadPool: .singleton),
-                maxConnectionsPerEventLoop: max(1, maxConnections / max(1, System.coreCount)),
-                requestTimeout: .seconds(30), logger: logger, on: group)
+                source: SQLiteSource(path: path, threadPool: threads),
+                maxConnectionsPerEventLoop: perLoop,
+                requestTimeout: connectionWait, logger: logger, on: group)
             postgresPool = nil
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
@@ -121,11 +135,15 @@ public final class Database: @unchecked Sendable {
             } catch {
                 throw DomainError.badRequest("The PostgreSQL URL cannot be read: \(location)")
             }
+            var tuned = configuration
+            // A connection that cannot be made in time fails the request (503) instead of holding it.
+            tuned.coreConfiguration.options.connectTimeout = .seconds(5)
             postgresPool = EventLoopGroupConnectionPool(
-                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                source: PostgresConnectionSource(sqlConfiguration: tuned),
                 maxConnectionsPerEventLoop: max(1, maxConnections / max(1, System.coreCount)),
-                requestTimeout: .seconds(30), logger: logger, on: group)
+                requestTimeout: connectionWait, logger: logger, on: group)
             sqlitePool = nil
+            sqliteThreads = nil
         }
         let dialect = Dialect(engine: engine)
         var lists: [String: String] = [:]
@@ -137,8 +155,12 @@ public final class Database: @unchecked Sendable {
 
     /// Runs `body` on one pooled connection.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if let pool = sqlitePool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
-        if let pool = postgresPool { return try await use(pool, { PostgresSession(connection: $0) }, body) }
+        do {
+            if let pool = sqlitePool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
+            if let pool = postgresPool { return try await use(pool, { PostgresSession(connection: $0) }, body) }
+        } catch {
+            throw StoreErrors.translate(error)
+        }
         fatalError("a Database always has one pool")
     }
 
@@ -148,7 +170,9 @@ public final class Database: @unchecked Sendable {
     ) async throws -> T {
         let conn = try await pool.requestConnection(logger: logger).get()
         do {
-            let result = try await body(sql(conn))
+            var database = sql(conn)
+            if let recorder = PlanRecorder.current { database = ExplainingSQL(inner: database, recorder: recorder, engine: engine) }
+            let result = try await body(database)
             pool.releaseConnection(conn, logger: logger)
             return result
         } catch {
@@ -163,6 +187,11 @@ public final class Database: @unchecked Sendable {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         let actor = AuditContext.actor
         let engine = engine
+        if engine == .sqlite && !WriteGate.held {
+            try await writeGate.acquire()
+            defer { writeGate.release() }
+            return try await WriteGate.$held.withValue(true) { try await transaction(body) }
+        }
         return try await withConnection { sql in
             try await sql.raw(SQLQueryString(begin)).run()
             do {
@@ -185,9 +214,76 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Closes every connection.
+    /// Closes every connection; gives up waiting after 10 seconds (a connection still held by work that never
+    /// returned), so that a stopping server always stops.
     public func shutdown() async {
-        try? await sqlitePool?.shutdownAsync()
-        try? await postgresPool?.shutdownAsync()
+        let sqlitePool = sqlitePool, postgresPool = postgresPool, sqliteThreads = sqliteThreads, logger = logger
+        do {
+            try await Deadline.run(within: .seconds(10)) {
+                try? await sqlitePool?.shutdownAsync()
+                try? await postgresPool?.shutdownAsync()
+                try? await sqliteThreads?.shutdownGracefully()
+            }
+        } catch {
+            logger.warning("the database connections did not close within 10 s; stopping without waiting for them")
+        }
+    }
+}
+
+/// A first-come, first-served lock for async code: `acquire` suspends (holding no thread) until every earlier caller
+/// has released it. A caller cancelled while it waits leaves the queue with `CancellationError`.
+final class WriteGate: Sendable {
+    private struct State {
+        var held = false
+        var next: UInt64 = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Set inside a write transaction, so that the transaction's own work does not wait for itself.
+    @TaskLocal static var held = false
+
+    func acquire() async throws {
+        let id: UInt64 = state.withLockedValue { s in
+            s.next += 1
+            return s.next
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enum Outcome { case acquired, cancelled, queued }
+                let outcome: Outcome = state.withLockedValue { s in
+                    if Task.isCancelled { return .cancelled }
+                    if !s.held {
+                        s.held = true
+                        return .acquired
+                    }
+                    s.waiters.append((id, continuation))
+                    return .queued
+                }
+                switch outcome {
+                case .acquired: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .queued: break
+                }
+            }
+        } onCancel: {
+            let waiting = state.withLockedValue { s -> CheckedContinuation<Void, any Error>? in
+                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: index).continuation
+            }
+            waiting?.resume(throwing: CancellationError())
+        }
+    }
+
+    func release() {
+        let next = state.withLockedValue { s -> CheckedContinuation<Void, any Error>? in
+            if s.waiters.isEmpty {
+                s.held = false
+                return nil
+            }
+            return s.waiters.removeFirst().continuation
+        }
+        next?.resume()
     }
 }
 
@@ -213,6 +309,80 @@ struct PostgresSession: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await inner.execute(sql: query, onRow)
+    }
+}
+
+/// Collects the engine's plan of every SELECT a piece of work runs, for tests that keep reads on indexes:
+/// `let plans = try await PlanRecorder.record { … }`. On PostgreSQL sequential scans are disabled while a plan is
+/// asked for, so a plan says whether an index *can* serve the query whatever the table's size.
+public final class PlanRecorder: @unchecked Sendable {
+    public struct Entry: Sendable {
+        public let sql: String
+        public let plan: String
+    }
+
+    @TaskLocal static var current: PlanRecorder?
+    private let lock = NSLock()
+    private var recorded: [Entry] = []
+
+    public var entries: [Entry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    func add(_ entry: Entry) {
+        lock.lock()
+        recorded.append(entry)
+        lock.unlock()
+    }
+
+    /// Runs `work` and returns the plans of the SELECTs it ran.
+    public static func record(_ work: @Sendable () async throws -> Void) async throws -> [Entry] {
+        let recorder = PlanRecorder()
+        try await $current.withValue(recorder) { try await work() }
+        return recorder.entries
+    }
+}
+
+/// An `SQLDatabase` that asks the engine for the plan of each SELECT before running it (see `PlanRecorder`).
+struct ExplainingSQL: SQLDatabase {
+    let inner: any SQLDatabase
+    let recorder: PlanRecorder
+    let engine: Engine
+
+    var logger: Logger { inner.logger }
+    var eventLoop: any EventLoop { inner.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { inner.version }
+    var dialect: any SQLDialect { inner.dialect }
+    var queryLogLevel: Logger.Level? { inner.queryLogLevel }
+
+    struct Prefixed: SQLExpression {
+        let prefix: String
+        let query: any SQLExpression
+        func serialize(to serializer: inout SQLSerializer) {
+            serializer.write(prefix)
+            query.serialize(to: &serializer)
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        inner.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        var serializer = SQLSerializer(database: inner)
+        query.serialize(to: &serializer)
+        let text = serializer.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.uppercased().hasPrefix("SELECT") || text.uppercased().hasPrefix("WITH") {
+            if engine == .postgres { try await inner.raw("SET enable_seqscan = off").run() }
+            let column = engine == .sqlite ? "detail" : "QUERY PLAN"
+            let rows = try await inner.raw("\(Prefixed(prefix: engine == .sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ", query: query))").all()
+            if engine == .postgres { try await inner.raw("RESET enable_seqscan").run() }
+            let plan = try rows.map { try $0.decode(column: column, as: String.self) }.joined(separator: "\n")
+            recorder.add(PlanRecorder.Entry(sql: text, plan: plan))
+        }
         try await inner.execute(sql: query, onRow)
     }
 }

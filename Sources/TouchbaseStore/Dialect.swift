@@ -1,4 +1,7 @@
+@preconcurrency import AsyncKit
 import Foundation
+import NIOCore
+import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
@@ -138,9 +141,21 @@ public struct Dialect: Sendable {
         }
     }
 
-    public func searchCondition(_ entity: Entity, query: String, alias: String) -> (any SQLExpression)? {
-        let words = query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "." && $0 != "@" && $0 != "-" })
+    /// The words of a search query, lowercased.
+    static func searchWords(_ query: String) -> [String] {
+        query.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "." && $0 != "@" && $0 != "-" })
             .map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// The FTS5 MATCH text of a search query (each word a prefix); nil when it has no word.
+    func ftsMatch(_ query: String) -> String? {
+        let words = Self.searchWords(query)
+        guard !words.isEmpty else { return nil }
+        return words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " ")
+    }
+
+    public func searchCondition(_ entity: Entity, query: String, alias: String) -> (any SQLExpression)? {
+        let words = Self.searchWords(query)
         guard !words.isEmpty else { return nil }
         switch engine {
         case .postgres:
@@ -151,7 +166,7 @@ public struct Dialect: Sendable {
             return SQLQueryString("\(ident: alias).search_vector @@ to_tsquery('simple', \(bind: tsquery))")
         case .sqlite:
             // FTS5 external-content table `<table>_fts`, kept in step by triggers.
-            let match = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " ")
+            let match = ftsMatch(query) ?? ""
             return SQLQueryString(
                 "\(ident: alias).rowid IN (SELECT rowid FROM \(ident: entity.table + "_fts") WHERE \(ident: entity.table + "_fts") MATCH \(bind: match))"
             )
@@ -202,6 +217,7 @@ public struct Record: Sendable, Hashable {
 public enum StoreErrors {
     public static func translate(_ error: any Error) -> any Error {
         if error is DomainError { return error }
+        if let unavailable = unavailability(error) { return DomainError.unavailable(unavailable) }
         if let e = error as? SQLiteError {
             let m = e.message
             switch e.reason {
@@ -219,7 +235,7 @@ public enum StoreErrors {
                 if m.contains("NOT NULL constraint failed") {
                     return DomainError.invalid(m.split(separator: ".").last.map(String.init) ?? "field", "is required")
                 }
-                return DomainError.refused(m)
+                return refusal(m)
             default:
                 return error
             }
@@ -234,11 +250,53 @@ public enum StoreErrors {
             case "23502":
                 return DomainError.invalid(e.serverInfo?[.columnName] ?? "field", "is required")
             case "22P02", "22007", "22008", "22003": return DomainError.badRequest(message)
-            case "P0001": return DomainError.refused(message)
+            case "P0001": return refusal(message)
             default: return error
             }
         }
         return error
+    }
+
+    /// A trigger's refusal: `invalid FIELD: message` names a field at fault (422), anything else refuses the write (409).
+    static func refusal(_ message: String) -> DomainError {
+        if message.hasPrefix("invalid "), let colon = message.firstIndex(of: ":") {
+            let field = message[message.index(message.startIndex, offsetBy: 8)..<colon]
+            if !field.isEmpty, !field.contains(" ") {
+                return DomainError.invalid(String(field), message[message.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return DomainError.refused(message)
+    }
+
+    /// Why the database could not serve a request now, when `error` says it is away, restarting, busy or slow:
+    /// such a request may be retried (503). Nil for every other error.
+    static func unavailability(_ error: any Error) -> String? {
+        if let e = error as? ConnectionPoolTimeoutError, case .connectionRequestTimeout = e {
+            return "The database had no free connection in time; try again shortly."
+        }
+        if error is ConnectionPoolError { return "The database connection pool is closed (the server is stopping)." }
+        if let e = error as? SQLiteError, [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked].contains(e.reason) {
+            return "The database is busy; try again shortly."
+        }
+        if let e = error as? PSQLError {
+            if let state = e.serverInfo?[.sqlState] {
+                // 08: connection exception; 57P01-57P03: shutdown or start-up; 53: out of resources; 57014: timeout.
+                if state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300", "53000", "57014"].contains(state) {
+                    return "The database is not available now (\(e.serverInfo?[.message] ?? state)); try again shortly."
+                }
+                return nil
+            }
+            switch e.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+                .queryCancelled:
+                return "The database connection was lost; try again shortly."
+            default: return nil
+            }
+        }
+        if error is IOError || error is ChannelError || error is NIOConnectionError {
+            return "The database cannot be reached now; try again shortly."
+        }
+        return nil
     }
 
     /// Unique indexes are named `ux_<table>__<field>`; SQLite names the columns instead.

@@ -19,6 +19,9 @@ public struct ListQuery: Sendable {
 
     public static let defaultLimit = 50
     public static let maxLimit = 500
+    /// Rows a page of a list examines at most when its filters have no index to walk (see `RecordStore.list`).
+    public static let defaultScanBudget = 10_000
+    public var scanBudget = ListQuery.defaultScanBudget
 
     public init(
         filters: [String: JSONValue] = [:], search: String? = nil, custom: [String: String] = [:], limit: Int = defaultLimit, cursor: UUID? = nil
@@ -186,27 +189,81 @@ public struct RecordStore: Sendable {
         return sql
     }
 
-    /// One page of a list: filters, optional full-text search, ordered by id (creation order), cursor after an id.
+    /// Whether a filter on `field` is served by an index on its key (a reference or a unique field): the list then
+    /// reads only the rows with that key. Other filters are checked on a bounded walk (see `list`).
+    public static func isKeyFilter(_ field: Field) -> Bool {
+        field.references != nil || field.unique || field.normalization == .email || field.normalization == .domain || field.name == "id"
+    }
+
+    /// One page of a list, in keyset order after `cursor` (never an OFFSET):
+    /// - no filter: a walk of the primary key, `limit` rows from the cursor;
+    /// - a filter on a key (`isKeyFilter`): that key's rows by its index, the other filters checked on them, by id;
+    /// - a full-text query: on SQLite a walk of the FTS index in its own (row) order with the limit pushed into it;
+    ///   on PostgreSQL the GIN index, by id;
+    /// - only filters on columns without a key index (and custom fields): a bounded walk — at most
+    ///   `ListQuery.scanBudget` (10,000) rows of the walk are examined per page, so a page may hold fewer than `limit`
+    ///   records while `next_cursor` still points on.
     public func list(_ entity: Entity, _ q: ListQuery) async throws -> Page {
         let limit = min(max(q.limit, 1), ListQuery.maxLimit)
-        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE 1 = 1")
-        query += equalities(entity, q.filters.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
+        let filters = q.filters.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        var residual = SQLQueryString("")
+        residual += equalities(entity, filters)
+        for (key, value) in q.custom.sorted(by: { $0.key < $1.key }) {
+            residual += " AND \(dialect.customFieldCondition(key: key, value: value, alias: "t"))"
+        }
+        let keyed = filters.contains { entity.field($0.0).map(Self.isKeyFilter) ?? false }
+        let hasResidual = !filters.isEmpty || !q.custom.isEmpty
+        let table = SQLQueryString("\(ident: entity.table)")
+        let select = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM ")
+        var query: SQLQueryString
+        /// For a bounded walk: how many rows its window held, and the id of the last one.
+        var window: (count: SQLQueryString, last: SQLQueryString)?
         if let text = q.search, !entity.searchFields.isEmpty {
             // A query with no word to search for (`q="`, an emoji) finds nothing, not everything.
             guard let condition = dialect.searchCondition(entity, query: text, alias: "t") else { return Page(records: [], nextCursor: nil) }
-            query += " AND \(condition)"
+            if dialect.engine == .sqlite, let match = dialect.ftsMatch(text) {
+                let fts = SQLQueryString("\(ident: entity.table + "_fts")")
+                var inner = SQLQueryString("SELECT rowid FROM ") + fts + " WHERE " + fts + " MATCH \(bind: match)"
+                if let cursor = q.cursor { inner += SQLQueryString(" AND rowid > (SELECT rowid FROM ") + table + " WHERE id = \(dialect.bind(cursor)))" }
+                let budget = keyed || !hasResidual ? limit + 1 : q.scanBudget
+                inner += " ORDER BY rowid LIMIT \(literal: keyed ? Int(Int32.max) : budget)"
+                query = select + table + " t WHERE t.rowid IN (" + inner + ")" + residual + " ORDER BY t.rowid LIMIT \(literal: limit + 1)"
+                if hasResidual && !keyed {
+                    window = (SQLQueryString("SELECT count(*) AS n FROM (") + inner + ") w",
+                              SQLQueryString("SELECT t.id FROM ") + table + " t WHERE t.rowid = (SELECT max(rowid) FROM (" + inner + ") w)")
+                }
+            } else {
+                query = select + table + " t WHERE " + SQLQueryString("\(condition)") + residual
+                if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
+                query += " ORDER BY t.id LIMIT \(literal: limit + 1)"
+            }
+        } else if hasResidual && !keyed {
+            var walk = SQLQueryString("SELECT * FROM ") + table + " w"
+            if let cursor = q.cursor { walk += " WHERE w.id > \(dialect.bind(cursor))" }
+            walk += " ORDER BY w.id LIMIT \(literal: q.scanBudget)"
+            query = select + "(" + walk + ") t WHERE 1 = 1" + residual + " ORDER BY t.id LIMIT \(literal: limit + 1)"
+            window = (SQLQueryString("SELECT count(*) AS n FROM (") + walk + ") t",
+                      SQLQueryString("SELECT t.id FROM (") + walk + ") t ORDER BY t.id DESC LIMIT 1")
+        } else {
+            query = select + table + " t WHERE 1 = 1" + residual
+            if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
+            // A key's rows are found by its index and sorted (`+t.id` keeps SQLite from walking the primary key instead).
+            query += SQLQueryString(" ORDER BY \(unsafeRaw: keyed && dialect.engine == .sqlite ? "+t.id" : "t.id") LIMIT \(literal: limit + 1)")
         }
-        for (key, value) in q.custom.sorted(by: { $0.key < $1.key }) {
-            query += " AND \(dialect.customFieldCondition(key: key, value: value, alias: "t"))"
-        }
-        if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
-        query += " ORDER BY t.id LIMIT \(literal: limit + 1)"
         let finalQuery = query
-        let rows = try await database.withConnection { sql in
-            try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) }
+        let finalWindow = window
+        return try await database.withConnection { sql in
+            let rows = try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) }
+            let page = Array(rows.prefix(limit))
+            if rows.count > limit { return Page(records: page, nextCursor: page.last?.string("id")) }
+            // A bounded walk that examined its whole budget goes on after the last row it examined.
+            if let finalWindow, try await sql.raw(finalWindow.count).first()?.decode(column: "n", as: Int.self) ?? 0 >= q.scanBudget,
+                let last = try await sql.raw(finalWindow.last).first(), let examined = try dialect.decode(last, "id", as: .uuid).stringValue
+            {
+                return Page(records: page, nextCursor: examined)
+            }
+            return Page(records: page, nextCursor: nil)
         }
-        let page = Array(rows.prefix(limit))
-        return Page(records: page, nextCursor: rows.count > limit ? page.last?.string("id") : nil)
     }
 
     // MARK: update and delete

@@ -20,7 +20,7 @@ public enum TestEngine: String, Sendable, CaseIterable, CustomStringConvertible 
     /// Runs `body` on a fresh, migrated database of this engine, dropped afterwards.
     public func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let location = try await TemplateDatabases.shared.freshDatabase(self)
-        let database = try Database(location: location, logger: Logger(label: "test"), maxConnections: 4)
+        let database = try Database(location: location, logger: Logger(label: "test"), maxConnections: 4, connectionWait: .seconds(120))
         do {
             let result = try await body(database)
             await database.shutdown()
@@ -125,7 +125,9 @@ actor TemplateDatabases {
 
     private func adminDatabase() throws -> Database {
         if let admin { return admin }
-        let db = try Database(location: .postgres(url: TestEngine.postgresURL!), logger: Logger(label: "test"), maxConnections: 2)
+        // Every test's database is made and dropped through this one: under a full parallel run a request may wait long.
+        let db = try Database(
+            location: .postgres(url: TestEngine.postgresURL!), logger: Logger(label: "test"), maxConnections: 2, connectionWait: .seconds(300))
         admin = db
         return db
     }

@@ -21,6 +21,9 @@ public enum DomainError: Error, Sendable, Hashable {
     case conflict(field: String?, detail: String)
     /// A state change the rules refuse. HTTP 409.
     case refused(String)
+    /// The database cannot be reached now, or did not answer in time; the same request may succeed later.
+    /// HTTP 503 with `Retry-After`.
+    case unavailable(String)
 
     public static func invalid(_ field: String, _ message: String) -> DomainError {
         .validation([FieldIssue(field: field, message: message)])
@@ -34,6 +37,7 @@ public enum DomainError: Error, Sendable, Hashable {
         case .notFound(let entity, let id): "No \(entity) with id \(id)."
         case .conflict(_, let detail): detail
         case .refused(let detail): detail
+        case .unavailable(let detail): detail
         }
     }
 }

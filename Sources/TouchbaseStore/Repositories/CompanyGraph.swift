@@ -16,11 +16,9 @@ public struct CompanyGraph: Sendable {
         conversations = ConversationRepository(database: database)
     }
 
-    /// The account_overview row of a company, read from the live view.
+    /// The account_overview row of a company (the columns of the live view), read by the company's keys.
     public func overviewRow(_ companyID: UUID) async throws -> Record {
-        let rows = try await store.view(
-            Views.accountOverview, where: "company_id = \(store.dialect.bind(companyID))", order: "company_id", limit: 1)
-        guard let row = rows.first else { throw DomainError.notFound(entity: "company", id: companyID.lowercased) }
+        guard let row = try await store.overviewRow(companyID) else { throw DomainError.notFound(entity: "company", id: companyID.lowercased) }
         return row
     }
 
@@ -32,10 +30,9 @@ public struct CompanyGraph: Sendable {
         let active = try await conversations.active(companyID: companyID)
         // Each relationship once, seen from the company's side (from contact 1 when both work here).
         let d = store.dialect
-        let relRows = try await store.view(
-            Views.contactRelationships,
-            where: "contact_id IN (SELECT id FROM contacts WHERE company_id = \(d.bind(companyID)))",
-            order: "created_at, relationship_id")
+        let relRows = try await store.relationshipsSeen(
+            outgoing: "r.contact_id_1 IN (SELECT id FROM contacts WHERE company_id = \(d.bind(companyID)))",
+            incoming: "r.contact_id_2 IN (SELECT id FROM contacts WHERE company_id = \(d.bind(companyID)))")
         let names = Dictionary(people.map { ($0.id, $0["full_name"]) }, uniquingKeysWith: { a, _ in a })
         let outsiders = try await store.fetchMany(
             Entities.contacts, Array(Set(relRows.compactMap { $0.uuid("related_contact_id") }).subtracting(names.keys)))

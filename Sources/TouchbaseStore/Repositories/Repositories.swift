@@ -27,16 +27,6 @@ extension RecordStore {
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return ids.compactMap { byID[$0] }
     }
-
-    /// Engagement counts over the touchpoints whose `column` equals `id`.
-    func engagementCounts(column: String, id: UUID) async throws -> EngagementCounts {
-        let condition = "t.\(column) = '\(id.lowercased)'"
-        let query = SQLQueryString("SELECT \(unsafeRaw: Migrations.engagementCounts0001(condition))")
-        let row = try await database.withConnection { sql in
-            try await sql.raw(query).first().map { try dialect.record($0, Views.engagementCounts) }
-        }
-        return row.map(Views.counts) ?? EngagementCounts()
-    }
 }
 
 /// Companies (seed 000's `CompanyRepository`).
@@ -135,10 +125,9 @@ public struct RelationshipRepository: Sendable {
     /// The relationship between two contacts, in either direction.
     public func check(_ contact1: UUID, _ contact2: UUID) async throws -> Record? {
         let d = store.dialect
-        let rows = try await store.view(
-            Views.contactRelationships,
-            where: "contact_id = \(d.bind(contact1)) AND related_contact_id = \(d.bind(contact2))", order: "relationship_id",
-            limit: 1)
+        let rows = try await store.relationshipsSeen(
+            outgoing: "r.contact_id_1 = \(d.bind(contact1)) AND r.contact_id_2 = \(d.bind(contact2))",
+            incoming: "r.contact_id_2 = \(d.bind(contact1)) AND r.contact_id_1 = \(d.bind(contact2))", limit: 1)
         guard let row = rows.first, let id = row.uuid("relationship_id") else { return nil }
         return try await store.get(Entities.relationships, id)
     }
@@ -146,8 +135,8 @@ public struct RelationshipRepository: Sendable {
     /// Every relationship of a contact, both directions, with the other contact (`get_contact_relationships`).
     public func relationships(of contactID: UUID) async throws -> [RelatedContact] {
         _ = try await store.get(Entities.contacts, contactID)
-        let rows = try await store.view(
-            Views.contactRelationships, where: "contact_id = \(store.dialect.bind(contactID))", order: "created_at, relationship_id")
+        let id = store.dialect.bind(contactID)
+        let rows = try await store.relationshipsSeen(outgoing: "r.contact_id_1 = \(id)", incoming: "r.contact_id_2 = \(id)")
         let contacts = try await store.fetchMany(Entities.contacts, rows.compactMap { $0.uuid("related_contact_id") })
         let byID = Dictionary(contacts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return rows.compactMap { row in
@@ -158,8 +147,7 @@ public struct RelationshipRepository: Sendable {
     /// Everyone else at the contact's company, with the mapped relationship if any (`get_colleagues`).
     public func colleagues(of contactID: UUID) async throws -> [Record] {
         _ = try await store.get(Entities.contacts, contactID)
-        return try await store.view(
-            Views.colleagues, where: "contact_id = \(store.dialect.bind(contactID))", order: "full_name, colleague_id")
+        return try await store.colleagues(of: contactID)
     }
 }
 
@@ -209,7 +197,7 @@ public struct ConversationRepository: Sendable {
 
     /// Active conversations whose next touch is due, oldest due first (`get_conversations_needing_followup`).
     public func needingFollowup(limit: Int = 100) async throws -> [Record] {
-        try await store.view(Views.needingFollowup, where: "1 = 1", order: "next_touchpoint_at, conversation_id", limit: limit)
+        try await store.needingFollowup(now: Date(), limit: limit)
     }
 }
 
