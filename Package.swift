@@ -75,8 +75,10 @@ let package = Package(
         .executableTarget(
             name: "touchbase-bench",
             dependencies: [
-                "TouchbaseCommands", "TouchbaseDomain", "TouchbaseImport",
+                "TouchbaseCommands", "TouchbaseDomain", "TouchbaseImport", "TouchbaseStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Fresh migrated databases on every engine for the test suites.

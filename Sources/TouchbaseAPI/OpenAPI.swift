@@ -304,12 +304,20 @@ public enum OpenAPI {
             } else {
                 op["security"] = []
             }
+            if e.requestSchema != nil || e.requestContent != nil { problems.append(413) }
+            if e.access != nil { problems.append(503) }
             problems.append(500)
             for code in Set(problems).sorted() {
-                responses[String(code)] = [
+                var response: [String: JSONValue] = [
                     "description": .string(problemDescription(code)),
                     "content": ["application/problem+json": ["schema": ref("Problem")]],
                 ]
+                if code == 503 {
+                    response["headers"] = [
+                        "Retry-After": ["description": "Seconds to wait before trying again.", "schema": ["type": "integer"]]
+                    ]
+                }
+                responses[String(code)] = .object(response)
             }
             op["responses"] = .object(responses)
             var item = paths[e.path]?.objectValue ?? [:]
@@ -344,7 +352,9 @@ public enum OpenAPI {
         case 403: "The token's role does not allow this."
         case 404: "No such record."
         case 409: "Conflict: a duplicate (domain, email, relationship) or a refused state change."
-        case 422: "Invalid field values; `errors` names each field."
+        case 413: "The request body is over 10 MiB (JSON bodies)."
+        case 422: "Invalid field values; `errors` names each field (text a B-tree index holds is at most 2,000 bytes)."
+        case 503: "The database is away, restarting, or did not answer within the request's deadline (30 s); try again after `Retry-After` seconds."
         default: "Internal error; details are in the server log."
         }
     }

@@ -19,10 +19,13 @@ enum Resources {
             .query("cursor", ["type": "string", "format": "uuid"], "The next_cursor of the previous page."),
         ]
         if !entity.searchFields.isEmpty {
-            listParams.append(.query("q", ["type": "string"], "Full-text search over \(entity.searchFields.joined(separator: ", ")); each word matches as a prefix."))
+            listParams.append(.query("q", ["type": "string"], "Full-text search over \(entity.searchFields.joined(separator: ", ")); each word matches as a prefix. The limit is pushed into the search: on SQLite pages come in the index's (insertion) order, on PostgreSQL in id order."))
         }
         for field in entity.fields where !field.type.isJSON {
-            listParams.append(.query(field.name, OpenAPI.fieldSchema(field, forFilter: true), "Only \(entity.table) whose \(field.name) equals this."))
+            let how = RecordStore.isKeyFilter(field)
+                ? "Served by its index."
+                : "Not indexed: each page examines at most \(ListQuery.defaultScanBudget) \(entity.table) in id order, so a page may be short (even empty) while next_cursor goes on."
+            listParams.append(.query(field.name, OpenAPI.fieldSchema(field, forFilter: true), "Only \(entity.table) whose \(field.name) equals this. \(how)"))
         }
         var endpoints = [
             Endpoint(

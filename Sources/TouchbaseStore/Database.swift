@@ -175,6 +175,11 @@ public final class Database: @unchecked Sendable {
             let result = try await body(database)
             pool.releaseConnection(conn, logger: logger)
             return result
+        } catch let poisoned as PoisonedConnection {
+            logger.warning("closing a connection whose transaction could not be rolled back: \(poisoned.rollbackError)")
+            _ = conn.close()
+            pool.releaseConnection(conn, logger: logger)
+            throw poisoned.error
         } catch {
             pool.releaseConnection(conn, logger: logger)
             throw error
@@ -193,7 +198,10 @@ public final class Database: @unchecked Sendable {
             return try await WriteGate.$held.withValue(true) { try await transaction(body) }
         }
         return try await withConnection { sql in
-            try await sql.raw(SQLQueryString(begin)).run()
+            // BEGIN, COMMIT and ROLLBACK run shielded from the caller's cancellation: a cancelled task's await on the
+            // driver throws at once, and a ROLLBACK that never ran left the connection in its transaction for the
+            // next request to find ("cannot start a transaction within a transaction").
+            try await Self.shielded(sql, begin)
             do {
                 if let actor {
                     if engine == .postgres {
@@ -203,17 +211,28 @@ public final class Database: @unchecked Sendable {
                     }
                 }
                 let result = try await body(sql)
+                // Work whose caller gave up (a request past its deadline) is rolled back, not committed behind its back.
+                try Task.checkCancellation()
                 if actor != nil && engine == .sqlite { try await sql.raw("DELETE FROM audit_actor").run() }
-                try await sql.raw("COMMIT").run()
+                try await Self.shielded(sql, "COMMIT")
                 return result
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                do {
+                    try await Self.shielded(sql, "ROLLBACK")
+                } catch let rollbackError {
+                    // The connection may still be in the transaction: it is closed, not given to the next request.
+                    throw PoisonedConnection(error: StoreErrors.translate(error), rollbackError: rollbackError)
+                }
                 throw StoreErrors.translate(error)
             }
         }
     }
 
-    /// Closes every connection.
+    /// Runs one statement in a task of its own, so that the caller's cancellation cannot stop it half-way.
+    static func shielded(_ sql: any SQLDatabase, _ statement: String) async throws {
+        try await Task { try await sql.raw(SQLQueryString(statement)).run() }.value
+    }
+
     /// Closes every connection; gives up waiting after 10 seconds (a connection still held by work that never
     /// returned), so that a stopping server always stops.
     public func shutdown() async {
@@ -285,6 +304,12 @@ final class WriteGate: Sendable {
         }
         next?.resume()
     }
+}
+
+/// A transaction's error whose ROLLBACK failed too: its connection is closed instead of going back to the pool.
+struct PoisonedConnection: Error {
+    let error: any Error
+    let rollbackError: any Error
 }
 
 /// A pooled PostgreSQL connection as an `SQLDatabase` that still knows its connection, so the bulk path can run

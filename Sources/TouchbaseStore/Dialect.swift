@@ -275,6 +275,7 @@ public enum StoreErrors {
             return "The database had no free connection in time; try again shortly."
         }
         if error is ConnectionPoolError { return "The database connection pool is closed (the server is stopping)." }
+        if error is CancellationError { return "The request was cancelled before it finished (its deadline passed, or the server is stopping)." }
         if let e = error as? SQLiteError, [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked].contains(e.reason) {
             return "The database is busy; try again shortly."
         }

@@ -16,11 +16,28 @@ public enum NameKey {
 
         /// The key of a record with these source values (nil ones read as empty).
         public func key(_ values: [String: JSONValue]) -> String {
+            let key: String
             switch self {
-            case .company: return NameKey.company(values["name"]?.stringValue ?? "")
-            case .person: return NameKey.person(values["first_name"]?.stringValue, values["last_name"]?.stringValue)
+            case .company: key = NameKey.company(values["name"]?.stringValue ?? "")
+            case .person: key = NameKey.person(values["first_name"]?.stringValue, values["last_name"]?.stringValue)
             }
+            return NameKey.bounded(key)
         }
+    }
+
+    /// A key cut to `Field.keyTextLimit` bytes at a character boundary: NFKC may lengthen a name (a ligature, a
+    /// squared word), and an indexed value must stay within what both engines index.
+    static func bounded(_ key: String) -> String {
+        guard key.utf8.count > Field.keyTextLimit else { return key }
+        var out = ""
+        var bytes = 0
+        for ch in key {
+            let n = ch.utf8.count
+            if bytes + n > Field.keyTextLimit { break }
+            out.append(ch)
+            bytes += n
+        }
+        return out
     }
 
     /// Compatibility-composed (NFKC), case-folded words: punctuation and symbols become spaces, runs of spaces one.

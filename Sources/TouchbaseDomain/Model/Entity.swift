@@ -61,6 +61,14 @@ public struct Field: Sendable, Hashable {
     public let computedDefault: Bool
     public let summary: String
     public var readRule: ReadRule?
+    /// The longest text accepted, in UTF-8 bytes: `keyTextLimit` for a column an index holds, `textLimit` otherwise.
+    public var maxBytes: Int = Field.textLimit
+
+    /// What both engines can hold in an index entry, with room to spare: PostgreSQL's B-tree refuses an entry over
+    /// 2,704 bytes (a 500 before this limit); SQLite has no such limit, but the same value must fit on both.
+    public static let keyTextLimit = 2_000
+    /// Any other text: a megabyte (a long email body fits many times over).
+    public static let textLimit = 1_000_000
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = false, nullable: Bool? = nil,
@@ -128,9 +136,24 @@ public struct Entity: Sendable, Hashable {
         self.summary = summary
         self.searchFields = searchFields
         self.distinctPairs = distinctPairs
-        self.fields = fields
+        let indexed = Set(Self.indexedText[table] ?? [])
+        self.fields = fields.map { field in
+            var field = field
+            if indexed.contains(field.name) { field.maxBytes = Field.keyTextLimit }
+            return field
+        }
         self.positions = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// The text columns an index holds (or that an indexed key is made from), per table; their values are limited to
+    /// `Field.keyTextLimit`. `LengthLimitTests` checks this list against both engines' catalogs.
+    public static let indexedText: [String: [String]] = [
+        "companies": ["name", "domain", "industry"],
+        "contacts": ["first_name", "last_name", "email", "linkedin_url", "role"],
+        "industries": ["name"],
+        "signals": ["dedupe_key"],
+        "llm_usage": ["workflow_name"],
+    ]
 
     /// Field name → position in `fields`.
     private let positions: [String: Int]
@@ -233,6 +256,9 @@ extension Field {
                 throw FieldProblem("must be one of \(vocabulary.joined(separator: ", ")); got '\(s)'")
             }
             if required && s.trimmed.isEmpty { throw FieldProblem("cannot be empty") }
+            if s.utf8.count > maxBytes {
+                throw FieldProblem("is \(s.utf8.count) bytes long; at most \(maxBytes) bytes (UTF-8) are accepted")
+            }
             return .string(s)
         case .integer:
             guard let i = value.intValue else { throw FieldProblem("must be an integer, not \(value.typeName)") }
