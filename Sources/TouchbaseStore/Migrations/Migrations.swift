@@ -60,6 +60,7 @@ public enum Migrations {
             version: 12, name: "import_fidelity", sqlite: sqlite0012, postgres: postgres0012,
             sqliteFromSchema: { sql in try await sqliteFromSchema0012(sql) }, backfill: { sql, dialect in try await backfill0012(sql, dialect) }),
         Migration(version: 13, name: "rules_on_every_write", sqlite: sqlite0013, postgres: postgres0013),
+        Migration(version: 14, name: "followup_order", sqlite: followupOrder0014, postgres: followupOrder0014),
     ]
 
     /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
