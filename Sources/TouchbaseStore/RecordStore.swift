@@ -216,8 +216,8 @@ public struct RecordStore: Sendable {
         let table = SQLQueryString("\(ident: entity.table)")
         let select = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM ")
         var query: SQLQueryString
-        /// For a bounded walk: how many rows its window held, and the id of the last one.
-        var window: (count: SQLQueryString, last: SQLQueryString)?
+        /// For a bounded walk: the id of the last row its window examined, with the number it examined (`n`).
+        var window: SQLQueryString?
         if let text = q.search, !entity.searchFields.isEmpty {
             // A query with no word to search for (`q="`, an emoji) finds nothing, not everything.
             guard let condition = dialect.searchCondition(entity, query: text, alias: "t") else { return Page(records: [], nextCursor: nil) }
@@ -225,12 +225,13 @@ public struct RecordStore: Sendable {
                 let fts = SQLQueryString("\(ident: entity.table + "_fts")")
                 var inner = SQLQueryString("SELECT rowid FROM ") + fts + " WHERE " + fts + " MATCH \(bind: match)"
                 if let cursor = q.cursor { inner += SQLQueryString(" AND rowid > (SELECT rowid FROM ") + table + " WHERE id = \(dialect.bind(cursor)))" }
-                let budget = keyed || !hasResidual ? limit + 1 : q.scanBudget
-                inner += " ORDER BY rowid LIMIT \(literal: keyed ? Int(Int32.max) : budget)"
+                // Only the page's rows when nothing else filters; every match when a key does; a bounded window otherwise.
+                let innerLimit = !hasResidual ? limit + 1 : (keyed ? Int(Int32.max) : q.scanBudget)
+                inner += " ORDER BY rowid LIMIT \(literal: innerLimit)"
                 query = select + table + " t WHERE t.rowid IN (" + inner + ")" + residual + " ORDER BY t.rowid LIMIT \(literal: limit + 1)"
                 if hasResidual && !keyed {
-                    window = (SQLQueryString("SELECT count(*) AS n FROM (") + inner + ") w",
-                              SQLQueryString("SELECT t.id FROM ") + table + " t WHERE t.rowid = (SELECT max(rowid) FROM (" + inner + ") w)")
+                    window = SQLQueryString("SELECT t.id, count(*) OVER () AS n FROM ") + table + " t WHERE t.rowid IN (" + inner
+                        + ") ORDER BY t.rowid DESC LIMIT 1"
                 }
             } else {
                 query = select + table + " t WHERE " + SQLQueryString("\(condition)") + residual
@@ -242,8 +243,7 @@ public struct RecordStore: Sendable {
             if let cursor = q.cursor { walk += " WHERE w.id > \(dialect.bind(cursor))" }
             walk += " ORDER BY w.id LIMIT \(literal: q.scanBudget)"
             query = select + "(" + walk + ") t WHERE 1 = 1" + residual + " ORDER BY t.id LIMIT \(literal: limit + 1)"
-            window = (SQLQueryString("SELECT count(*) AS n FROM (") + walk + ") t",
-                      SQLQueryString("SELECT t.id FROM (") + walk + ") t ORDER BY t.id DESC LIMIT 1")
+            window = SQLQueryString("SELECT t.id, count(*) OVER () AS n FROM (") + walk + ") t ORDER BY t.id DESC LIMIT 1"
         } else {
             query = select + table + " t WHERE 1 = 1" + residual
             if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
@@ -257,8 +257,8 @@ public struct RecordStore: Sendable {
             let page = Array(rows.prefix(limit))
             if rows.count > limit { return Page(records: page, nextCursor: page.last?.string("id")) }
             // A bounded walk that examined its whole budget goes on after the last row it examined.
-            if let finalWindow, try await sql.raw(finalWindow.count).first()?.decode(column: "n", as: Int.self) ?? 0 >= q.scanBudget,
-                let last = try await sql.raw(finalWindow.last).first(), let examined = try dialect.decode(last, "id", as: .uuid).stringValue
+            if let finalWindow, let last = try await sql.raw(finalWindow).first(), try last.decode(column: "n", as: Int.self) >= q.scanBudget,
+                let examined = try dialect.decode(last, "id", as: .uuid).stringValue
             {
                 return Page(records: page, nextCursor: examined)
             }

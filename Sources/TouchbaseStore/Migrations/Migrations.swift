@@ -66,63 +66,6 @@ public enum Migrations {
     /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
     /// out updates that move only these.
     public static var rollupColumns: [String: [String]] { rollupColumns0012 }
-
-    /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
-    /// migrations that add columns rebuild the triggers from these lists plus their own.
-    static let companyColumns0001 = ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"]
-    static let contactColumns0001 = [
-        "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
-        "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
-        "is_decision_maker", "is_champion",
-    ]
-    static let relationshipColumns0001 = ["contact_id_1", "contact_id_2", "relationship_type", "strength", "confidence_score", "metadata"]
-    static let conversationColumns0001 = [
-        "contact_id", "company_id", "status", "qualification_tier", "subject", "next_touchpoint_at", "sequence_step",
-        "context", "metadata", "estimated_value", "actual_value", "outcome",
-    ]
-    static let touchpointColumns0001 = [
-        "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
-        "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
-    ]
-
-    static let auditedTables0006 = [
-        "industries", "solutions", "industry_solutions", "events", "llm_usage", "campaigns", "campaign_contacts", "meetings",
-        "handoffs", "intake_loads", "company_slots",
-    ]
-
-    static let sqlite0002: [String] = [
-        """
-        CREATE TABLE api_tokens (
-            id TEXT PRIMARY KEY NOT NULL,
-            name TEXT NOT NULL,
-            role TEXT NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
-            token_hash TEXT NOT NULL,
-            token_prefix TEXT NOT NULL,
-            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-            last_used_at TEXT,
-            revoked_at TEXT
-        )
-        """,
-        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
-        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
-    ]
-
-    static let postgres0002: [String] = [
-        """
-        CREATE TABLE api_tokens (
-            id uuid PRIMARY KEY,
-            name text NOT NULL,
-            role text NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
-            token_hash text NOT NULL,
-            token_prefix text NOT NULL,
-            created_at timestamptz NOT NULL DEFAULT now(),
-            last_used_at timestamptz,
-            revoked_at timestamptz
-        )
-        """,
-        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
-        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
-    ]
 }
 
 /// Applies pending migrations, each in its own transaction, recording them in `schema_migrations`.
