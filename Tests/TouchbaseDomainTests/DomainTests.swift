@@ -16,6 +16,9 @@ struct TimeTests {
     func roundTrip(input: String, expected: String) throws {
         let date = try #require(Timestamp.parse(input))
         #expect(Timestamp.format(date) == expected)
+        // The stored form is recognised as such, and only it.
+        #expect(Timestamp.isCanonical(expected))
+        #expect(Timestamp.isCanonical(input) == (input == expected))
     }
 
     @Test("rejects what is not a timestamp", arguments: [

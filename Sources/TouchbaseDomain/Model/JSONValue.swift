@@ -138,20 +138,29 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses JSON text. Throws `DomainError.badRequest` when the text is not JSON.
+    /// Parses JSON text (RFC 8259, any value at the top level). Throws `DomainError.badRequest` when the text is not
+    /// JSON: a syntax error, an unpaired surrogate escape, a number no double holds, or nesting deeper than 512.
+    /// Integers that fit 64 bits are `.int`, every other number `.double`; a repeated key keeps its last value.
     public static func parse(_ data: Data) throws(DomainError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw DomainError.badRequest("The body is not valid JSON.")
+        let result: JSONValue? = data.withUnsafeBytes { raw in
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            return parser.document()
         }
+        guard let result else { throw DomainError.badRequest("The body is not valid JSON.") }
+        return result
     }
 
     public static func parse(_ text: String) throws(DomainError) -> JSONValue {
-        try parse(Data(text.utf8))
+        var text = text
+        let result: JSONValue? = text.withUTF8 { bytes in
+            var parser = JSONParser(bytes)
+            return parser.document()
+        }
+        guard let result else { throw DomainError.badRequest("The body is not valid JSON.") }
+        return result
     }
 
-    /// Compact JSON text; object keys in sorted order so that output is stable.
+    /// Compact JSON text; object keys in code-point (UTF-8 byte) order so that output is stable.
     public var serialized: String {
         var out = ""
         write(to: &out)
@@ -182,34 +191,43 @@ extension JSONValue {
         case .object(let o):
             out += "{"
             var first = true
-            for key in o.keys.sorted() {
+            for (key, value) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 if !first { out += "," }
                 first = false
                 JSONValue.writeString(key, to: &out)
                 out += ":"
-                o[key]!.write(to: &out)
+                value.write(to: &out)
             }
             out += "}"
         }
     }
 
-    /// Writes `s` as a JSON string literal.
+    /// Writes `s` as a JSON string literal: runs that need no escape are appended whole.
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
+        var text = s
+        text.withUTF8 { bytes in
+            var start = 0
+            for i in 0..<bytes.count {
+                let c = bytes[i]
+                guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+                if start < i { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self) }
+                switch c {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                default:
+                    let hex = String(c, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
                 }
+                start = i + 1
+            }
+            if start == 0 {
+                out += s
+            } else if start < bytes.count {
+                out += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self)
             }
         }
         out += "\""

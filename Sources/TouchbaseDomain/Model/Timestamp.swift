@@ -28,6 +28,20 @@ public enum Timestamp {
         String(format(date).prefix(10))
     }
 
+    /// Whether `text` already has the stored form `YYYY-MM-DDTHH:MM:SS.fffZ` (which `parse` then `format` would give
+    /// back unchanged, or leave alone when a field is out of range): reading a stored time then costs no arithmetic.
+    public static func isCanonical(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            guard b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90
+            else { return false }
+            for k in digitOffsets where b[k] < 48 || b[k] > 57 { return false }
+            return true
+        }
+    }
+
+    private static let digitOffsets = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff…]]` with `Z`, `±HH:MM`, `±HHMM` or no zone (UTC),
     /// and the space-separated form SQL prints. Returns nil for anything else.
     public static func parse(_ text: String) -> Date? {
