@@ -9,24 +9,52 @@ import TouchbaseStore
 public struct ServerSettings: Sendable {
     public var host: String
     public var port: Int
+    /// The largest import upload accepted, in bytes.
+    public var maxUpload: Int
+    public static let defaultMaxUpload = 1 << 30
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxUpload: Int = defaultMaxUpload) {
         self.host = host
         self.port = port
+        self.maxUpload = maxUpload
+    }
+}
+
+/// Byte counts as people write them: `1 GiB`, `512 MiB`, `10 KiB`, `900 bytes`.
+public enum ByteCount {
+    public static func text(_ bytes: Int) -> String {
+        for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= size && bytes % size == 0 {
+            return "\(bytes / size) \(unit)"
+        }
+        return "\(bytes) bytes"
+    }
+
+    /// Reads `1073741824`, `1G`, `1GiB`, `512M`, `512MB`, `64k` (powers of 1024); nil for anything else.
+    public static func parse(_ text: String) -> Int? {
+        let t = text.trimmed.lowercased().replacingOccurrences(of: " ", with: "")
+        let units: [(String, Int)] = [("gib", 1 << 30), ("gb", 1 << 30), ("g", 1 << 30), ("mib", 1 << 20), ("mb", 1 << 20), ("m", 1 << 20),
+                                      ("kib", 1 << 10), ("kb", 1 << 10), ("k", 1 << 10), ("b", 1)]
+        for (suffix, size) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count)), n > 0, n <= Int.max / size else { return nil }
+            return n * size
+        }
+        guard let n = Int(t), n > 0 else { return nil }
+        return n
     }
 }
 
 /// Builds the router: problem+json for every error, bearer tokens checked per endpoint, every endpoint
 /// from `Routes.all`, and the OpenAPI document written from the same list.
-/// `importsDirectory` holds uploads and errors files of import jobs (default: `ImportJobs.defaultDirectory`).
+/// `importsDirectory` holds uploads and errors files of import jobs (default: `ImportJobs.defaultDirectory`); an upload
+/// over `maxUpload` bytes is answered 413.
 /// Every endpoint answers within `requestTimeout`: one that takes longer (a database that went away mid-query) is
 /// answered 503 with `Retry-After`, and its work is cancelled.
-public func buildRouter(database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30))
-    -> Router<AppRequestContext>
-{
+public func buildRouter(
+    database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
-    let endpoints = Routes.all(database: database, importsDirectory: importsDirectory)
+    let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload)
     let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
@@ -53,7 +81,7 @@ public func buildRouter(database: Database, importsDirectory: URL? = nil, reques
 /// The whole application on `database`, listening per `settings`.
 public func buildApplication(database: Database, settings: ServerSettings, logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(database: database),
+        router: buildRouter(database: database, maxUpload: settings.maxUpload),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "touchbase"),
         logger: logger)
 }

@@ -7,7 +7,8 @@ import TouchbaseStore
 extension Routes {
     /// `POST /api/v1/imports` (a CSV body, or multipart with a file part) starts the same import as
     /// `touchbase import`, as a job; the job is read back with the `imports` resource and its refused rows as CSV.
-    static func imports(database: Database, jobs: ImportJobs) -> [Endpoint] {
+    /// Uploads larger than `maxUpload` bytes are refused with 413 (read up to the limit, then dropped).
+    static func imports(database: Database, jobs: ImportJobs, maxUpload: Int) -> [Endpoint] {
         let store = RecordStore(database: database)
         let text: JSONValue = ["type": "string"]
         return [
@@ -33,8 +34,12 @@ extension Routes {
                         "multipart/form-data": ["schema": ["type": "object", "properties": ["file": ["type": "string", "format": "binary"]], "required": ["file"]]],
                     ],
                 ],
-                status: 202, response: OpenAPI.ref("ImportJob"), problems: [400, 415, 422]
+                status: 202, response: OpenAPI.ref("ImportJob"), problems: [400, 413, 415, 422]
             ) { request, _ in
+                let tooLarge = Problem(
+                    status: .contentTooLarge, title: "Content Too Large",
+                    detail: "The upload is larger than this server's limit of \(ByteCount.text(maxUpload)) (TOUCHBASE_MAX_UPLOAD); split the file, or import it with 'touchbase import' on the server.")
+                if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxUpload { throw tooLarge }
                 let options = try importOptions(request)
                 let contentType = request.headers[.contentType] ?? "text/csv"
                 let boundary = Multipart.boundary(contentType)
@@ -52,6 +57,7 @@ extension Routes {
                     do {
                         for try await chunk in request.body {
                             bytes += chunk.readableBytes
+                            if bytes > maxUpload { throw tooLarge }
                             try handle.write(contentsOf: Data(chunk.readableBytesView))
                         }
                         try handle.close()
@@ -65,6 +71,7 @@ extension Routes {
                         if let name = try Multipart.extractFile(from: received, boundary: boundary, to: upload) { fileName = name }
                     }
                 } catch {
+                    try? FileManager.default.removeItem(at: received)
                     try? FileManager.default.removeItem(at: upload)
                     throw error
                 }

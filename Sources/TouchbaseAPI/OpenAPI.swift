@@ -27,11 +27,7 @@ public enum OpenAPI {
         case .jsonArray: schema = ["type": "array"]
         }
         if let vocabulary = field.vocabulary { schema["enum"] = .array(vocabulary.map { .string($0) }) }
-        if field.type == .integer, field.range == nil {
-            schema["minimum"] = .int(Int64.min)
-            schema["maximum"] = .int(Int64.max)
-        }
-        if let range = field.range {
+        if let range = field.bounds {
             schema["minimum"] = field.type == .integer ? .int(Int64(range.lowerBound)) : .double(range.lowerBound)
             schema["maximum"] = field.type == .integer ? .int(Int64(range.upperBound)) : .double(range.upperBound)
         }
@@ -352,7 +348,7 @@ public enum OpenAPI {
         case 403: "The token's role does not allow this."
         case 404: "No such record."
         case 409: "Conflict: a duplicate (domain, email, relationship) or a refused state change."
-        case 413: "The request body is over 10 MiB (JSON bodies)."
+        case 413: "The request body is too large: a JSON body over 10 MiB, an import upload over the server's TOUCHBASE_MAX_UPLOAD (default 1 GiB)."
         case 422: "Invalid field values; `errors` names each field (text a B-tree index holds is at most 2,000 bytes)."
         case 503: "The database is away, restarting, or did not answer within the request's deadline (30 s); try again after `Retry-After` seconds."
         default: "Internal error; details are in the server log."

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Logging
+import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseStore
 
@@ -27,9 +28,12 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     public var host: String
     public var port: Int
+    /// The largest import upload `serve` accepts, in bytes (`TOUCHBASE_MAX_UPLOAD`: bytes, or `512M`, `1G`).
+    public var maxUpload: Int
 
-    /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`
-    /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`).
+    /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
+    /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
+    /// `TOUCHBASE_MAX_UPLOAD`).
     public static func read(
         database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -50,9 +54,13 @@ public struct Settings: Sendable {
         }
         let port = reader.int(forKey: "port", default: 8080)
         guard (1...65535).contains(port) else { throw ValidationError("The port must be from 1 to 65535; got \(port).") }
+        let uploadText = reader.string(forKey: "max.upload", default: String(ServerSettings.defaultMaxUpload))
+        guard let maxUpload = ByteCount.parse(uploadText) else {
+            throw ValidationError("TOUCHBASE_MAX_UPLOAD must be a size in bytes such as 1073741824, 512M or 1G; got '\(uploadText)'.")
+        }
         return Settings(
             databaseURL: reader.string(forKey: "database.url", default: DatabaseLocation.defaultPath), logLevel: level,
-            host: reader.string(forKey: "host", default: "127.0.0.1"), port: port)
+            host: reader.string(forKey: "host", default: "127.0.0.1"), port: port, maxUpload: maxUpload)
     }
 
     public var location: DatabaseLocation { DatabaseLocation(databaseURL) }

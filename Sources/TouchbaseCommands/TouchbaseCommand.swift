@@ -46,7 +46,7 @@ public struct Serve: AsyncParsableCommand {
             let removed = try await jobs.removeStaleFiles()
             if removed > 0 { logger.info("removed \(removed) upload or errors file(s) no import job needs any more (in \(jobs.directory.path))") }
             let app = buildApplication(
-                database: database, settings: ServerSettings(host: settings.host, port: settings.port), logger: logger)
+                database: database, settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload), logger: logger)
             do {
                 try await app.runService()
             } catch let error as IOError where error.errnoCode == EADDRINUSE {

@@ -115,7 +115,10 @@ public struct ImportJobs: Sendable {
             try await set(id, result)
             return summary
         } catch {
-            let message = (StoreErrors.translate(error) as? DomainError)?.message ?? "\(error)"
+            // A driver's or the system's own text is for the log, not for the job a client reads.
+            let known = StoreErrors.translate(error) as? DomainError
+            if known == nil { database.logger.error("import job \(id.lowercased) failed: \(String(reflecting: error))") }
+            let message = known?.message ?? "The import stopped on an unexpected error (job \(id.lowercased)); the server's log has the details."
             try? await set(id, ["status": "failed", "message": .string(message), "finished_at": now()])
             throw error
         }

@@ -100,6 +100,7 @@ public struct Dialect: Sendable {
 
     /// Reads one column of a row as the JSON value of a field.
     public func decode(_ row: any SQLRow, _ column: String, as type: FieldType) throws -> JSONValue {
+        if engine == .sqlite, let value = Self.sqliteValue(row, column, as: type) { return value }
         if try row.decodeNil(column: column) { return .null }
         switch (engine, type) {
         case (.postgres, .uuid): return .string(try row.decode(column: column, as: UUID.self).lowercased)
@@ -115,6 +116,25 @@ public struct Dialect: Sendable {
         case (_, .decimal): return .double(try row.decode(column: column, as: Double.self))
         case (_, .boolean): return .bool(try row.decode(column: column, as: Bool.self))
         default: return .string(try row.decode(column: column, as: String.self))
+        }
+    }
+
+    /// A SQLite column read from its stored value in one look-up, for the values the engine stores in the expected
+    /// affinity (every value Touchbase writes); nil sends anything else down the general path of `decode`.
+    static func sqliteValue(_ row: any SQLRow, _ column: String, as type: FieldType) -> JSONValue? {
+        guard let raw = try? row.decode(column: column, as: SQLiteStored.self) else { return nil }
+        switch (raw.data, type) {
+        case (.null, _): return .null
+        case (.text(let text), .timestamp):
+            if Timestamp.isCanonical(text) { return .string(text) }
+            return Timestamp.parse(text).map { .string(Timestamp.format($0)) } ?? .string(text)
+        case (.text(let text), .jsonObject), (.text(let text), .jsonArray): return (try? JSONValue.parse(text)) ?? .string(text)
+        case (.integer(let i), .integer): return .int(Int64(i))
+        case (.integer(let i), .boolean): return .bool(i != 0)
+        case (.float(let d), .decimal): return .double(d)
+        case (.integer(let i), .decimal): return .double(Double(i))
+        case (.text(let text), .uuid), (.text(let text), .text), (.text(let text), .date): return .string(text)
+        default: return nil
         }
     }
 
@@ -160,10 +180,20 @@ public struct Dialect: Sendable {
         switch engine {
         case .postgres:
             // Built-in full-text search on the generated `search_vector` column (GIN-indexed); no extension needed.
-            let tsquery = words.map { w in
-                "'" + w.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\\", with: "") + "':*"
-            }.joined(separator: " & ")
-            return SQLQueryString("\(ident: alias).search_vector @@ to_tsquery('simple', \(bind: tsquery))")
+            // A word with `@` or `.` is a prefix of one stored token (an email or a host, which the parser keeps whole
+            // in the vector) and goes in as that lexeme; `to_tsquery` would parse a partial email such as
+            // `maya.chen@acme` into pieces the vector does not hold. Every other word is parsed as the vector was.
+            func lexemes(_ words: [String]) -> String {
+                words.map { "'" + $0.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\\", with: "") + "':*" }
+                    .joined(separator: " & ")
+            }
+            let whole = words.filter { $0.contains("@") || $0.contains(".") }
+            let parsed = words.filter { !$0.contains("@") && !$0.contains(".") }
+            var query = SQLQueryString("\(ident: alias).search_vector @@ (")
+            if !parsed.isEmpty { query += "to_tsquery('simple', \(bind: lexemes(parsed)))" }
+            if !parsed.isEmpty && !whole.isEmpty { query += " && " }
+            if !whole.isEmpty { query += "\(bind: lexemes(whole))::tsquery" }
+            return query + ")"
         case .sqlite:
             // FTS5 external-content table `<table>_fts`, kept in step by triggers.
             let match = ftsMatch(query) ?? ""
@@ -327,5 +357,15 @@ public enum StoreErrors {
             return String(text[r.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         }
         return "field"
+    }
+}
+
+/// A SQLite column's stored value as it is, read through SQLKit's row without conversion.
+struct SQLiteStored: SQLiteDataConvertible, Decodable {
+    let data: SQLiteData
+    init?(sqliteData: SQLiteData) { data = sqliteData }
+    var sqliteData: SQLiteData? { data }
+    init(from decoder: any Decoder) throws {
+        throw DecodingError.typeMismatch(Self.self, .init(codingPath: decoder.codingPath, debugDescription: "only read from SQLite"))
     }
 }

@@ -138,3 +138,14 @@ actor TemplateDatabases {
         return components.string!
     }
 }
+
+/// What a write that must be refused was refused with, read as the API reads it (`StoreErrors.translate`): nil when
+/// the write went through. Tests of plain SQL compare this with the rule's own refusal, not with any error.
+public func refusal(_ body: () async throws -> Void) async -> DomainError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return StoreErrors.translate(error) as? DomainError ?? .badRequest("not a refusal: \(String(reflecting: error))")
+    }
+}

@@ -26,8 +26,12 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let database: Database
     let tokens: [Role: String]
+    /// Where this app keeps import uploads and errors files.
+    let importsDirectory: URL
 
-    static func run(_ engine: TestEngine, _ body: @Sendable (APIHarness) async throws -> Void) async throws {
+    static func run(
+        _ engine: TestEngine, maxUpload: Int = ServerSettings.defaultMaxUpload, _ body: @Sendable (APIHarness) async throws -> Void
+    ) async throws {
         try await engine.withDatabase { db in
             var tokens: [Role: String] = [:]
             for role in Role.allCases {
@@ -37,10 +41,10 @@ struct APIHarness: Sendable {
             logger.logLevel = .warning  // the request log (info) would drown the test output
             let imports = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-test-imports-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: imports) }
-            let app = Application(router: buildRouter(database: db, importsDirectory: imports), logger: logger)
+            let app = Application(router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload), logger: logger)
             let finalTokens = tokens
             try await app.test(.router) { client in
-                try await body(APIHarness(client: client, database: db, tokens: finalTokens))
+                try await body(APIHarness(client: client, database: db, tokens: finalTokens, importsDirectory: imports))
             }
         }
     }

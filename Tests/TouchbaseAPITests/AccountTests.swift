@@ -99,7 +99,8 @@ struct AccountTests {
             #expect(try await api.call(.put, "/api/v1/companies/\(acme.id)/slots/CEO", ["contact_id": .string(outsider.id)]).status == .unprocessableContent)
             #expect(try await api.call(.put, "/api/v1/companies/\(acme.id)/slots/COO", ["contact_id": .string(cfo.id)]).status == .unprocessableContent)
             #expect(try await api.call(.put, "/api/v1/companies/\(acme.id)/slots/CFO", ["contact_id": nil])["contact_id"] == .null)
-            await #expect(throws: (any Error).self) { try await api.sql("DELETE FROM company_slots WHERE company_id = '\(acme.id)'") }
+            #expect(await refusal { try await api.sql("DELETE FROM company_slots WHERE company_id = '\(acme.id)'") }
+                == .refused("company_slots: a company keeps its CEO, CFO and HR slots; clear contact_id instead"))
             _ = try await api.call(.delete, "/api/v1/companies/\(acme.id)")
             #expect(try await api.get("/api/v1/company-slots")["data"].arrayValue?.count == 3)
             let quality = try await api.get("/api/v1/data-quality")

@@ -29,6 +29,28 @@ struct ImportAPITests {
         return try await api.get("/api/v1/imports/\(id)")
     }
 
+    @Test("an upload over the server's limit is 413 with problem+json, leaves no job and no file", arguments: TestEngine.all)
+    func uploadLimit(engine: TestEngine) async throws {
+        try await APIHarness.run(engine, maxUpload: 1024) { api in
+            let big = Self.csv + String(repeating: "Many,Rows,QA,Filler,,,,,\n", count: 200)
+            for contentType in ["text/csv", "multipart/form-data; boundary=XyZ"] {
+                let body = contentType == "text/csv" ? big
+                    : "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n\(big)\r\n--XyZ--\r\n"
+                let refused = try await api.call(.post, "/api/v1/imports?kind=contacts", raw: body, contentType: contentType)
+                #expect(refused.status == .contentTooLarge, "\(refused.text)")
+                #expect(refused.contentType.hasPrefix("application/problem+json"))
+                #expect(refused["detail"].stringValue?.contains("limit of 1 KiB (TOUCHBASE_MAX_UPLOAD)") == true, "\(refused.text)")
+            }
+            #expect(try await api.get("/api/v1/imports")["data"].arrayValue?.isEmpty == true)
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: api.importsDirectory.path)) ?? []
+            #expect(left.isEmpty, "\(left)")
+            // Under the limit the same endpoint works.
+            let small = try await api.call(.post, "/api/v1/imports?kind=contacts", raw: Self.csv, contentType: "text/csv")
+            #expect(small.status == .accepted, "\(small.text)")
+            _ = try await Self.finished(api, small.id)
+        }
+    }
+
     @Test("a CSV body or a multipart upload is imported as a job, with progress, counts and the bad lines", arguments: TestEngine.all)
     func importJobs(engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in

@@ -162,8 +162,8 @@ struct OutreachTests {
             let unknown = try await api.client.execute(uri: "/api/v1/companies", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"X"}"#)) { $0.status }
             #expect(unknown == .unprocessableContent)
             #expect(try await api.post("/api/v1/audit-log", ["table_name": "x"]).status == .methodNotAllowed)
-            await #expect(throws: (any Error).self) { try await api.sql("UPDATE audit_log SET changed_by = 'me'") }
-            await #expect(throws: (any Error).self) { try await api.sql("DELETE FROM audit_log") }
+            #expect(await refusal { try await api.sql("UPDATE audit_log SET changed_by = 'me'") } == .refused("audit_log is append-only: UPDATE is refused"))
+            #expect(await refusal { try await api.sql("DELETE FROM audit_log") } == .refused("audit_log is append-only: DELETE is refused"))
             #expect(try await api.get("/api/v1/audit-log?table_name=companies&record_id=\(created)")["data"].arrayValue?.count == 3)
         }
     }
@@ -197,9 +197,10 @@ struct OutreachTests {
             }
             let ready = try await api.patch("/api/v1/message-drafts/\(draft.id)", ["approval_status": "ready"])
             #expect(ready.status == .conflict)
-            await #expect(throws: (any Error).self) {
+            let plain = await refusal {
                 try await api.sql("INSERT INTO touchpoints (contact_id, channel, direction) VALUES ('\(sam.id)', 'call', 'outbound')")
             }
+            #expect(plain?.message.hasPrefix("do_not_contact:") == true, "\(String(describing: plain))")
             // Inbound touches are still recorded
             #expect(try await api.post("/api/v1/touchpoints", ["contact_id": .string(sam.id), "channel": "email", "direction": "inbound"]).status == .created)
         }

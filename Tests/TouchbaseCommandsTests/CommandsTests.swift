@@ -27,6 +27,14 @@ struct CommandsTests {
         #expect(fromFlags.port == 7000 && fromFlags.host == "0.0.0.0")
         #expect(throws: (any Error).self) { try Settings.read(logLevel: "loud", environment: [:]) }
         #expect(throws: (any Error).self) { try Settings.read(port: 70000, environment: [:]) }
+        // The upload limit: 1 GiB unless TOUCHBASE_MAX_UPLOAD says otherwise, in bytes or with a unit.
+        #expect(defaults.maxUpload == 1 << 30)
+        #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "512M"]).maxUpload == 512 << 20)
+        #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "2 GiB"]).maxUpload == 2 << 30)
+        #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "1000"]).maxUpload == 1000)
+        for bad in ["lots", "-5", "0", "1.5G", "99999999999999999999G"] {
+            #expect(throws: (any Error).self, "\(bad)") { try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": bad]) }
+        }
     }
 
     @Test("database URLs choose the engine; passwords are masked in logs")

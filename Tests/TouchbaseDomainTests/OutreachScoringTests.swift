@@ -69,6 +69,12 @@ struct OutreachScoringTests {
         #expect(codes(String(repeating: "s", count: 61), good) == ["subject_too_long"])
         #expect(codes(nil, good) == ["missing_subject"])
         #expect(codes("Hi", "Freedom for Maya", channel: "linkedin", type: nil) == ["too_short"])
+        // The messages read as English: "an email", "a connection request".
+        func message(_ body: String, channel: String, type: String?) -> String? {
+            DraftQC.check(subject: "Hi", body: body, channel: channel, touchType: type, firstName: "Maya", companyName: "PayFlow").first?.message
+        }
+        #expect(message("Hi Maya", channel: "email", type: "email") == "2 words; an email needs at least 50")
+        #expect(message("Hi Maya", channel: "linkedin", type: "connection_request")?.contains("; a connection request needs at least") == true)
     }
 
     @Test("two-proportion test: p-value and interval")

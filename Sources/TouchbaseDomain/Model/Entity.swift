@@ -236,6 +236,13 @@ public struct FieldProblem: Error, Sendable {
 
 extension Field {
     /// Checks one value against this field and returns its normalised form.
+    /// What an INTEGER column holds on both engines (PostgreSQL's `integer`); a field on a `bigint` column says so
+    /// with its own range.
+    public static let integerColumnRange: ClosedRange<Double> = Double(Int32.min)...Double(Int32.max)
+
+    /// The values the field accepts: its declared range, or for an integer the column's.
+    public var bounds: ClosedRange<Double>? { range ?? (type == .integer ? Self.integerColumnRange : nil) }
+
     public func check(_ value: JSONValue) throws(FieldProblem) -> JSONValue {
         if value.isNull {
             if required { throw FieldProblem("is required and cannot be null") }
@@ -262,7 +269,7 @@ extension Field {
             return .string(s)
         case .integer:
             guard let i = value.intValue else { throw FieldProblem("must be an integer, not \(value.typeName)") }
-            if let range, !range.contains(Double(i)) {
+            if let range = bounds, !range.contains(Double(i)) {
                 throw FieldProblem("must be between \(Int64(range.lowerBound)) and \(Int64(range.upperBound))")
             }
             return .int(i)
