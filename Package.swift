@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Entity descriptions, typed values, scores and rules. No I/O.
@@ -53,8 +54,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // CSV import: streaming reader, export layouts, importer.
-        .target(name: "TouchbaseImport", dependencies: ["TouchbaseDomain", "TouchbaseStore"]),
+        // CSV import: streaming reader, export layouts, importer, import jobs and the job runner (a Service).
+        .target(
+            name: "TouchbaseImport",
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The CLI as a library.
         .target(
             name: "TouchbaseCommands",
@@ -68,6 +76,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "touchbase", dependencies: ["TouchbaseCommands"]),
@@ -97,6 +106,8 @@ let package = Package(
             dependencies: [
                 "TouchbaseImport", "TouchbaseStore", "TouchbaseDomain", "TouchbaseTestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

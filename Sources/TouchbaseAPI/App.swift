@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseStore
 
 /// Where the HTTP server listens.
@@ -46,15 +47,17 @@ public enum ByteCount {
 /// Builds the router: problem+json for every error, bearer tokens checked per endpoint, every endpoint
 /// from `Routes.all`, and the OpenAPI document written from the same list.
 /// `importsDirectory` holds uploads and errors files of import jobs (default: `ImportJobs.defaultDirectory`); an upload
-/// over `maxUpload` bytes is answered 413.
+/// over `maxUpload` bytes is answered 413. Imports run on `jobs` (the server's runner); without one they are refused
+/// with 503.
 /// Every endpoint answers within `requestTimeout`: one that takes longer (a database that went away mid-query) is
 /// answered 503 with `Retry-After`, and its work is cancelled.
 public func buildRouter(
-    database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload
+    database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload,
+    jobs: JobRunner? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
-    let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload)
+    let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload, jobs: jobs)
     let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
@@ -78,10 +81,10 @@ public func buildRouter(
     return router
 }
 
-/// The whole application on `database`, listening per `settings`.
-public func buildApplication(database: Database, settings: ServerSettings, logger: Logger) -> some ApplicationProtocol {
+/// The whole application on `database`, listening per `settings`, its imports run on `jobs`.
+public func buildApplication(database: Database, settings: ServerSettings, jobs: JobRunner, logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(database: database, maxUpload: settings.maxUpload),
+        router: buildRouter(database: database, maxUpload: settings.maxUpload, jobs: jobs),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "touchbase"),
         logger: logger)
 }

@@ -19,7 +19,9 @@ enum Routes {
         return n
     }
 
-    static func all(database: Database, importsDirectory: URL? = nil, maxUpload: Int = ServerSettings.defaultMaxUpload) -> [Endpoint] {
+    static func all(
+        database: Database, importsDirectory: URL? = nil, maxUpload: Int = ServerSettings.defaultMaxUpload, jobs runner: JobRunner? = nil
+    ) -> [Endpoint] {
         let store = RecordStore(database: database)
         let relationships = RelationshipRepository(database: database)
         let conversations = ConversationRepository(database: database)
@@ -48,7 +50,7 @@ enum Routes {
         ]
         endpoints += outreach(database: database)
         endpoints += accounts(database: database)
-        endpoints += imports(database: database, jobs: ImportJobs(database: database, directory: importsDirectory), maxUpload: maxUpload)
+        endpoints += imports(database: database, jobs: ImportJobs(database: database, directory: importsDirectory, runner: runner), maxUpload: maxUpload)
         for entity in Entities.all {
             endpoints += Resources.endpoints(entity, store: store, after: afterWrite(entity, database: database))
         }

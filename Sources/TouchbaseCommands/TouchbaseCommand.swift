@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
@@ -40,15 +41,24 @@ public struct Serve: AsyncParsableCommand {
         try await Runtime.withDatabase(settings, logger: logger) { database in
             let applied = try await Migrator(database: database).migrate()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
-            let jobs = ImportJobs(database: database)
-            let interrupted = try await jobs.failInterrupted()
-            if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server marked failed") }
+            // Long work runs on one runner, a service of the same group as the HTTP server: on SIGTERM the server stops
+            // taking requests first, then the runner stops (an import in flight is queued again, to resume at the next
+            // start), and only then does the database close.
+            let runner = JobRunner(logger: logger)
+            let jobs = ImportJobs(database: database, runner: runner)
+            let (resumed, interrupted) = try await jobs.resumeInterrupted()
+            if resumed > 0 { logger.notice("\(resumed) import job(s) left by a stopped server start again") }
+            if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server, without their upload, marked failed") }
             let removed = try await jobs.removeStaleFiles()
             if removed > 0 { logger.info("removed \(removed) upload or errors file(s) no import job needs any more (in \(jobs.directory.path))") }
             let app = buildApplication(
-                database: database, settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload), logger: logger)
+                database: database, settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload),
+                jobs: runner, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: runner), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
-                try await app.runService()
+                try await group.run()
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 throw DomainError.badRequest(
                     "Port \(settings.port) on \(settings.host) is in use by another program: stop it, or serve on another port with --port (TOUCHBASE_PORT).")

@@ -4,22 +4,30 @@ import TouchbaseDomain
 import TouchbaseStore
 
 /// Every import, from any face, is a job (`imports`): its file name, layout, encoding, options, progress and counts.
-/// `touchbase import` runs one in the foreground; `POST /api/v1/imports` in the background. The rows a job writes are
-/// audited as `import:<job id>`, so `undo` can take them back.
+/// `touchbase import` runs one in the foreground; `POST /api/v1/imports` on the server's `JobRunner`. The rows a job
+/// writes are audited as `import:<job id>`, so `undo` can take them back.
 public struct ImportJobs: Sendable {
     public let database: Database
     /// Where uploads and the errors files of HTTP jobs are kept (the server's own data directory).
     public let directory: URL
+    /// Where background jobs run (the server's); nil for a face that runs imports itself (the CLI).
+    public let runner: JobRunner?
 
     /// Most refused rows kept on the job itself; the errors CSV has them all.
     public static let keptErrors = 1_000
     /// Errors files of finished jobs are removed after this many days.
     public static let keepErrorsDays = 30
 
-    public init(database: Database, directory: URL? = nil) {
+    public init(database: Database, directory: URL? = nil, runner: JobRunner? = nil) {
         self.database = database
         self.directory = directory ?? Self.defaultDirectory(for: database.location)
+        self.runner = runner
     }
+
+    /// What an interrupted job says while it waits for the next start.
+    static let interruptedMessage = "interrupted by a server stop; it starts again when the server does (rows already in are matched, not duplicated)"
+    /// What a job that started again says (its counts are those of the second run: rows in before it count as matched).
+    static let resumedMessage = "started again after a server stop: rows imported before it are matched, not duplicated"
 
     /// `<database file>.imports/` beside a SQLite file; `./touchbase-imports/` for PostgreSQL.
     public static func defaultDirectory(for location: DatabaseLocation) -> URL {
@@ -58,16 +66,27 @@ public struct ImportJobs: Sendable {
         }
     }
 
-    /// Records the job and starts importing `upload` in the background; returns the queued job.
+    /// Records the job and queues the import of `upload` on the runner; returns the queued job.
     public func start(id: UUID, upload: URL, fileName: String, options: ImportOptions, actor: String?) async throws -> Record {
+        guard runner != nil else { throw DomainError.unavailable("This server runs no background jobs.") }
         let size = (try? FileManager.default.attributesOfItem(atPath: upload.path)[.size] as? Int) ?? 0
         let job = try await create(id: id, fileName: fileName, options: options, actor: actor, totalBytes: size)
-        let errors = errorsFile(id)
-        Task.detached {
-            defer { try? FileManager.default.removeItem(at: upload) }
-            _ = try? await execute(id: id, file: upload, options: options, errorsURL: errors, progress: nil)
-        }
+        submit(id: id, upload: upload, options: options)
         return job
+    }
+
+    /// Queues a recorded job's import. Its upload is removed when the import ends, and kept when a shutdown
+    /// interrupts it (the job is then `queued` again, for `resumeInterrupted`).
+    func submit(id: UUID, upload: URL, options: ImportOptions) {
+        let errors = errorsFile(id)
+        runner?.submit(JobRunner.Job(name: "import \(id.lowercased)") {
+            do {
+                _ = try await execute(id: id, file: upload, options: options, errorsURL: errors, progress: nil)
+            } catch is CancellationError {
+                return
+            } catch {}
+            try? FileManager.default.removeItem(at: upload)
+        })
     }
 
     /// Runs an import now, as a job (the CLI): refused rows go to `errorsURL` (default: beside the file).
@@ -114,6 +133,11 @@ public struct ImportJobs: Sendable {
             }
             try await set(id, result)
             return summary
+        } catch where Task.isCancelled || error is CancellationError {
+            // A shutdown: the rows written so far stay (each batch is its own transaction); the job waits for the next
+            // start. Written outside the cancelled task, whose transactions would refuse to commit.
+            _ = await Task { try? await set(id, ["status": "queued", "message": .string(Self.interruptedMessage)]) }.value
+            throw CancellationError()
         } catch {
             // A driver's or the system's own text is for the log, not for the job a client reads.
             let known = StoreErrors.translate(error) as? DomainError
@@ -141,9 +165,30 @@ public struct ImportJobs: Sendable {
     /// removed. Returns how many.
     @discardableResult
     public func failInterrupted() async throws -> Int {
+        try await resumeInterrupted().failed
+    }
+
+    /// At a server's start: jobs a stopped server left `queued` or `running` start again on the runner when their
+    /// upload is still there (an import run again matches the rows already in); the others are failed with advice.
+    @discardableResult
+    public func resumeInterrupted() async throws -> (resumed: Int, failed: Int) {
         let open = try await store.select(Entities.importJobs, where: [("status", "running")])
             + store.select(Entities.importJobs, where: [("status", "queued")])
-        for job in open {
+        var resumed = 0
+        var failedJobs: [Record] = []
+        for job in open.sorted(by: { $0.id.uuidString < $1.id.uuidString }) {
+            let upload = directory.appendingPathComponent("\(job.id.lowercased).csv")
+            guard runner != nil, FileManager.default.fileExists(atPath: upload.path), let kind = job.string("kind"),
+                let options = ImportOptions(kind: kind, json: job["options"])
+            else {
+                failedJobs.append(job)
+                continue
+            }
+            try await set(job.id, ["status": "queued", "message": .string(Self.resumedMessage)])
+            submit(id: job.id, upload: upload, options: options)
+            resumed += 1
+        }
+        for job in failedJobs {
             try await set(job.id, [
                 "status": "failed", "finished_at": .string(Timestamp.format(Date())),
                 "message": "the server stopped during the import; post the file again: rows already in are matched, not duplicated",
@@ -151,7 +196,7 @@ public struct ImportJobs: Sendable {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(job.id.lowercased).csv"))
             try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(job.id.lowercased).csv.multipart"))
         }
-        return open.count
+        return (resumed, failedJobs.count)
     }
 
     /// Removes uploads and errors files that no job needs: those of no job, and errors files of jobs finished more

@@ -31,6 +31,28 @@ public struct ImportOptions: Sendable {
         self.maxErrors = maxErrors
     }
 
+    /// The options a job recorded (`json`), for a job that starts again; nil when they do not read back.
+    public init?(kind: String, json: JSONValue) {
+        guard let o = json.objectValue else { return nil }
+        self.init(kind: kind)
+        if let text = o["on_conflict"]?.stringValue {
+            guard let value = IntakeRepository.OnConflict(rawValue: text) else { return nil }
+            onConflict = value
+        }
+        dryRun = o["dry_run"]?.boolValue ?? false
+        mappings = (o["map"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        if let text = o["format"]?.stringValue {
+            guard let value = ImportFormat(rawValue: text) else { return nil }
+            format = value
+        }
+        if let text = o["encoding"]?.stringValue {
+            guard let value = TextEncoding(rawValue: text) else { return nil }
+            encoding = value
+        }
+        skipLines = o["skip_lines"]?.intValue.map(Int.init)
+        maxErrors = o["max_errors"]?.intValue.map(Int.init)
+    }
+
     /// The options as an import job records them.
     public var json: JSONValue {
         var out: [String: JSONValue] = [
@@ -342,6 +364,8 @@ public struct Importer: Sendable {
             let prepared = PreparedRows(kind: options.kind, rows: batch.map(\.1))
             try await settle()
             if overLimit() { throw Stop() }
+            // A shutdown stops an import between batches: those written stay, the next one is not started.
+            try Task.checkCancellation()
             let onConflict = options.onConflict
             pending = (batch, Task { try await intake.promote(prepared, onConflict: onConflict) })
             batch.removeAll(keepingCapacity: true)

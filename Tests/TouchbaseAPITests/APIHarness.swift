@@ -6,6 +6,7 @@ import SQLKit
 import Testing
 import TouchbaseAPI
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseStore
 import TouchbaseTestSupport
 
@@ -41,11 +42,23 @@ struct APIHarness: Sendable {
             logger.logLevel = .warning  // the request log (info) would drown the test output
             let imports = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-test-imports-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: imports) }
-            let app = Application(router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload), logger: logger)
+            // Imports run on a job runner of their own, as in `serve`, stopped before the database closes.
+            let runner = JobRunner(logger: logger)
+            let jobs = Task { try await runner.run() }
+            let app = Application(
+                router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner), logger: logger)
             let finalTokens = tokens
-            try await app.test(.router) { client in
-                try await body(APIHarness(client: client, database: db, tokens: finalTokens, importsDirectory: imports))
+            var failure: (any Error)?
+            do {
+                try await app.test(.router) { client in
+                    try await body(APIHarness(client: client, database: db, tokens: finalTokens, importsDirectory: imports))
+                }
+            } catch {
+                failure = error
             }
+            jobs.cancel()
+            _ = await jobs.result
+            if let failure { throw failure }
         }
     }
 
