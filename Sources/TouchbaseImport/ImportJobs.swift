@@ -160,9 +160,9 @@ public struct ImportJobs: Sendable {
         return out
     }
 
-    /// Jobs a stopped server left queued or running are failed at the next start, whatever their age, with advice:
-    /// the import can simply be started again, since rows already in are matched, not duplicated. Their uploads are
-    /// removed. Returns how many.
+    /// `resumeInterrupted` for a face without a runner: every job a stopped server left queued or running is failed,
+    /// whatever its age, with advice (the import can simply be started again, since rows already in are matched, not
+    /// duplicated), and its upload removed. Returns how many.
     @discardableResult
     public func failInterrupted() async throws -> Int {
         try await resumeInterrupted().failed
