@@ -6,7 +6,14 @@ import TouchbaseStore
 extension Routes {
     /// Seeds 003 and 004's endpoints beside their per-table resources.
     static func accounts(database: Database) -> [Endpoint] {
-        let accounts = AccountRepository(database: database)
+        let campaigns = CampaignRepository(database: database)
+        let catalog = CatalogRepository(database: database)
+        let events = EventRepository(database: database)
+        let llmUsage = LLMUsageRepository(database: database)
+        let quality = DataQualityRepository(database: database)
+        let queues = QueueRepository(database: database)
+        let renewals = RenewalRepository(database: database)
+        let slots = SlotRepository(database: database)
         let intake = IntakeRepository(database: database)
         let id = { (what: String) in Parameter.path("id", "The \(what)'s id.") }
         let limitParam = Parameter.query("limit", ["type": "integer", "minimum": 1, "maximum": 500], "Most rows (default 100).")
@@ -27,21 +34,21 @@ extension Routes {
                 "Solutions mapped to the contact's industry, ranked by overlap with research", tag: "solutions", access: .read,
                 parameters: [id("contact")], response: OpenAPI.listOf(OpenAPI.ref("RecommendedSolution")), problems: [404]
             ) { _, context in
-                HTTP.list(try await accounts.recommendedSolutions(contactID: try HTTP.id(context, entity: "contact")))
+                HTTP.list(try await catalog.recommendedSolutions(contactID: try HTTP.id(context, entity: "contact")))
             },
             Endpoint(
                 .post, "/api/v1/contacts/{id}/recommended-solutions", "storeRecommendedSolutions",
                 "Store the ranking on the contact's latest research, with the top score as confidence", tag: "solutions",
                 access: .write, parameters: [id("contact")], response: OpenAPI.ref("ResearchSnapshot"), problems: [404]
             ) { _, context in
-                HTTP.record(try await accounts.storeRecommendations(contactID: try HTTP.id(context, entity: "contact")))
+                HTTP.record(try await catalog.storeRecommendations(contactID: try HTTP.id(context, entity: "contact")))
             },
             Endpoint(
                 .get, "/api/v1/events/{id}/invitees", "listEventInvitees",
                 "Contacts who fit the event's industries and roles, never do-not-contact", tag: "events", access: .read,
                 parameters: [id("event"), limitParam], response: OpenAPI.listOf(OpenAPI.ref("Contact")), problems: [404, 422]
             ) { request, context in
-                let rows = try await accounts.invitees(eventID: try HTTP.id(context, entity: "event"), limit: try HTTP.limit(request, default: 100))
+                let rows = try await events.invitees(eventID: try HTTP.id(context, entity: "event"), limit: try HTTP.limit(request, default: 100))
                 return HTTP.page(rows, nextCursor: nil)
             },
             Endpoint(
@@ -58,15 +65,15 @@ extension Routes {
                     guard let date = Timestamp.parse(text) else { throw DomainError.invalid("since", "must be a date or timestamp") }
                     since = date
                 }
-                return HTTP.list(try await accounts.llmSummary(groupBy: HTTP.query(request, "group_by") ?? "workflow", since: since))
+                return HTTP.list(try await llmUsage.llmSummary(groupBy: HTTP.query(request, "group_by") ?? "workflow", since: since))
             },
             Endpoint(
                 .get, "/api/v1/companies/{id}/slots", "listCompanySlots", "The company's CEO, CFO and HR slots", tag: "company_slots",
                 access: .read, parameters: [id("company")], response: OpenAPI.listOf(OpenAPI.ref("CompanySlotView")), problems: [404]
             ) { _, context in
                 let company = try HTTP.id(context, entity: "company")
-                guard try await accounts.store.exists(Entities.companies, company) else { throw DomainError.notFound(entity: "company", id: company.lowercased) }
-                return HTTP.list(try await accounts.slots(companyID: company).map(\.json))
+                guard try await slots.store.exists(Entities.companies, company) else { throw DomainError.notFound(entity: "company", id: company.lowercased) }
+                return HTTP.list(try await slots.slots(companyID: company).map(\.json))
             },
             Endpoint(
                 .get, "/api/v1/companies/{id}/slots/suggestions", "suggestSlotContacts",
@@ -74,8 +81,8 @@ extension Routes {
                 parameters: [id("company")], response: OpenAPI.listOf(OpenAPI.ref("SlotSuggestion")), problems: [404]
             ) { _, context in
                 let company = try HTTP.id(context, entity: "company")
-                guard try await accounts.store.exists(Entities.companies, company) else { throw DomainError.notFound(entity: "company", id: company.lowercased) }
-                return HTTP.list(try await accounts.slotSuggestions(companyID: company))
+                guard try await slots.store.exists(Entities.companies, company) else { throw DomainError.notFound(entity: "company", id: company.lowercased) }
+                return HTTP.list(try await slots.slotSuggestions(companyID: company))
             },
             Endpoint(
                 .put, "/api/v1/companies/{id}/slots/{role}", "assignCompanySlot",
@@ -93,7 +100,7 @@ extension Routes {
                 } else if body["contact_id"] == nil {
                     throw DomainError.invalid("contact_id", "is required (null clears the slot)")
                 }
-                return HTTP.json(try await accounts.assignSlot(companyID: company, role: context.parameters.get("role") ?? "", contactID: contact).json)
+                return HTTP.json(try await slots.assignSlot(companyID: company, role: context.parameters.get("role") ?? "", contactID: contact).json)
             },
             Endpoint(
                 .get, "/api/v1/company-slots", "listAllCompanySlots", "Every company slot with its contact and email status",
@@ -119,7 +126,7 @@ extension Routes {
                     guard let u = UUID(uuidString: c) else { throw DomainError.badRequest("The cursor '\(c)' is not one this API gave out.") }
                     after = u
                 }
-                let rows = try await accounts.slots(companyID: company, limit: limit + 1, after: after, paged: true)
+                let rows = try await slots.slots(companyID: company, limit: limit + 1, after: after, paged: true)
                 let page = Array(rows.prefix(limit))
                 return HTTP.json(["data": .array(page.map(\.json)), "next_cursor": rows.count > limit ? page.last?["slot_id"] ?? .null : .null])
             },
@@ -127,7 +134,7 @@ extension Routes {
                 .get, "/api/v1/company-slots/{id}", "getCompanySlot", "One company slot with its contact and email status (slots change only through PUT /companies/{id}/slots/{role})",
                 tag: "company_slots", access: .read, parameters: [id("company slot")], response: OpenAPI.ref("CompanySlotView"), problems: [404]
             ) { _, context in
-                HTTP.json(try await accounts.slot(try HTTP.id(context, entity: "company slot")).json)
+                HTTP.json(try await slots.slot(try HTTP.id(context, entity: "company slot")).json)
             },
             Endpoint(
                 .put, "/api/v1/contacts/{id}/verification", "verifyContactEmail",
@@ -135,7 +142,7 @@ extension Routes {
                 access: .write, parameters: [id("contact")], request: OpenAPI.ref("Verification"), response: OpenAPI.ref("Contact"),
                 problems: [400, 404, 422]
             ) { request, context in
-                HTTP.record(try await accounts.verify(contactID: try HTTP.id(context, entity: "contact"), try await HTTP.object(request, context: context)))
+                HTTP.record(try await slots.verify(contactID: try HTTP.id(context, entity: "contact"), try await HTTP.object(request, context: context)))
             },
             Endpoint(
                 .post, "/api/v1/campaigns/{id}/members/from-slots", "addCampaignMembersFromSlots",
@@ -148,22 +155,22 @@ extension Routes {
                 guard let text = body["company_id"]?.stringValue, let company = UUID(uuidString: text) else {
                     throw DomainError.invalid("company_id", "is required: the company whose slots to add")
                 }
-                let (added, members) = try await accounts.addMembersFromSlots(campaignID: campaign, companyID: company)
+                let (added, members) = try await campaigns.addMembersFromSlots(campaignID: campaign, companyID: company)
                 return HTTP.json(["added": .int(Int64(added)), "members": .array(members.map(\.json))])
             },
             Endpoint(
                 .post, "/api/v1/signals/scan", "scanSignals",
                 "Raise renewal_window_open_120d once per company and renewal whose window has opened", tag: "signals",
                 access: .write, response: OpenAPI.listOf(OpenAPI.ref("Signal"))
-            ) { _, _ in HTTP.page(try await accounts.scanSignals(), nextCursor: nil) },
+            ) { _, _ in HTTP.page(try await renewals.scanSignals(), nextCursor: nil) },
             Endpoint(
                 .get, "/api/v1/renewals/next", "listNextRenewals", "Next renewal date and campaign window start per company",
                 tag: "renewals", access: .read, parameters: [limitParam], response: OpenAPI.listOf(OpenAPI.ref("NextRenewal")), problems: [422]
-            ) { request, _ in HTTP.list(try await accounts.renewals(due: false, limit: try HTTP.limit(request, default: 100)).map(\.json)) },
+            ) { request, _ in HTTP.list(try await renewals.renewals(due: false, limit: try HTTP.limit(request, default: 100)).map(\.json)) },
             Endpoint(
                 .get, "/api/v1/renewals/due", "listDueRenewals", "Companies in their renewal window with a green slot contact",
                 tag: "renewals", access: .read, parameters: [limitParam], response: OpenAPI.listOf(OpenAPI.ref("DueRenewal")), problems: [422]
-            ) { request, _ in HTTP.list(try await accounts.renewals(due: true, limit: try HTTP.limit(request, default: 100)).map(\.json)) },
+            ) { request, _ in HTTP.list(try await renewals.renewals(due: true, limit: try HTTP.limit(request, default: 100)).map(\.json)) },
             Endpoint(
                 .post, "/api/v1/companies/{id}/checked", "markCompanyChecked", "Record a site, LinkedIn or news check now",
                 tag: "queues", access: .write, parameters: [id("company")], request: OpenAPI.ref("CompanyCheck"),
@@ -171,7 +178,7 @@ extension Routes {
             ) { request, context in
                 let company = try HTTP.id(context, entity: "company")
                 let (_, k) = try await kind(request, context)
-                return HTTP.record(try await accounts.companyChecked(company, kind: k))
+                return HTTP.record(try await queues.companyChecked(company, kind: k))
             },
             Endpoint(
                 .post, "/api/v1/contacts/{id}/checked", "markContactChecked",
@@ -181,7 +188,7 @@ extension Routes {
             ) { request, context in
                 let contact = try HTTP.id(context, entity: "contact")
                 let (body, k) = try await kind(request, context)
-                return HTTP.record(try await accounts.contactChecked(contact, kind: k, body: body))
+                return HTTP.record(try await queues.contactChecked(contact, kind: k, body: body))
             },
             Endpoint(
                 .post, "/api/v1/intake-loads/{id}/promote", "promoteIntakeLoad",
@@ -195,16 +202,16 @@ extension Routes {
                 .get, "/api/v1/data-quality", "getDataQuality",
                 "Companies without complete slots, contacts with an unverified email, queue sizes", tag: "queues", access: .read,
                 response: OpenAPI.ref("DataQuality")
-            ) { _, _ in HTTP.json(try await accounts.dataQuality()) },
+            ) { _, _ in HTTP.json(try await quality.dataQuality()) },
         ]
-        for queue in AccountRepository.queues {
+        for queue in QueueRepository.queues {
             endpoints.append(
                 Endpoint(
                     .get, "/api/v1/queues/\(queue)", "queue" + queue.split(separator: "-").map { $0.capitalized }.joined(),
                     "Items whose check is missing or older than `days`, oldest first; gone once checked", tag: "queues",
                     access: .read, parameters: [daysParam, limitParam], response: OpenAPI.listOf(OpenAPI.ref("QueueItem")), problems: [422]
                 ) { request, _ in
-                    HTTP.list(try await accounts.queue(queue, days: try days(request), limit: try HTTP.limit(request, default: 100)))
+                    HTTP.list(try await queues.queue(queue, days: try days(request), limit: try HTTP.limit(request, default: 100)))
                 })
         }
         return endpoints

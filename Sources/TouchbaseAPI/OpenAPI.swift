@@ -269,8 +269,8 @@ public enum OpenAPI {
         var schemas: [String: JSONValue] = extraSchemas
         for entity in Entities.stored { schemas.merge(entitySchemas(entity)) { a, _ in a } }
         for view in [
-            Views.contactRelationships, Views.colleagues, Views.needingFollowup, Views.accountOverview, AccountRepository.slotView,
-            AccountRepository.nextRenewals, AccountRepository.dueRenewals,
+            Views.contactRelationships, Views.colleagues, Views.needingFollowup, Views.accountOverview, SlotRepository.slotView,
+            RenewalRepository.nextRenewals, RenewalRepository.dueRenewals,
         ] {
             schemas[view.schemaName] = viewSchema(view)
         }

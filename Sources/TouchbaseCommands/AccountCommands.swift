@@ -23,7 +23,7 @@ public struct SignalsCommand: AsyncParsableCommand {
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).migrate()
                 let created = try await AuditContext.$actor.withValue("cli:signals-scan") {
-                    try await AccountRepository(database: database).scanSignals()
+                    try await RenewalRepository(database: database).scanSignals()
                 }
                 for s in created {
                     print("\(s.string("company_id") ?? "")  \(s.string("signal_type") ?? "")  \(s.string("description") ?? "")")
@@ -49,8 +49,8 @@ public struct QueueCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard AccountRepository.queues.contains(name) else {
-            throw ValidationError("Unknown queue '\(name)': use \(AccountRepository.queues.joined(separator: ", ")).")
+        guard QueueRepository.queues.contains(name) else {
+            throw ValidationError("Unknown queue '\(name)': use \(QueueRepository.queues.joined(separator: ", ")).")
         }
         guard (0...3650).contains(days) else { throw ValidationError("--days must be from 0 to 3650.") }
         guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 100000.") }
@@ -60,7 +60,7 @@ public struct QueueCommand: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).migrate()
-            let items = try await AccountRepository(database: database).queue(name, days: days, limit: limit)
+            let items = try await QueueRepository(database: database).queue(name, days: days, limit: limit)
             for item in items { print(item.serialized) }
         }
     }

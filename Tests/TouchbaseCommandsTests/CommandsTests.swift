@@ -86,7 +86,7 @@ struct CommandsTests {
         #expect(audit.first?.string("changed_by") == "cli:signals-scan")
         try await run(["queue", "company-urls", "--days", "7"] + db)
         #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["queue", "nope"]) }
-        #expect(try await AccountRepository(database: database).queue("company-urls").count == 1)
+        #expect(try await QueueRepository(database: database).queue("company-urls").count == 1)
         await database.shutdown()
     }
 

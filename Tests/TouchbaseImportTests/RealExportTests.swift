@@ -165,7 +165,7 @@ struct RealExportTests {
             #expect(tom.uuid("company_id") == nil)  // no company name, and gmail.com names none
             #expect(try await CompanyRepository(database: db).getByDomain("gmail.com") == nil)
             // Data quality lists the contacts without a name.
-            let quality = try await AccountRepository(database: db).dataQuality()
+            let quality = try await DataQualityRepository(database: db).dataQuality()
             #expect(quality["contacts_without_name"]?["count"] == .int(1))
         }
     }

@@ -27,7 +27,7 @@ struct EveryWriteTests {
             let ann = try await person("Ann"), bob = try await person("Bob")
             let dnc = try await person("Dana", ["do_not_contact": true])
             let red = try await person("Rae")
-            _ = try await AccountRepository(database: db).verify(contactID: red, ["email_status": "red"])
+            _ = try await SlotRepository(database: db).verify(contactID: red, ["email_status": "red"])
             func conversation(_ contact: UUID) async throws -> UUID {
                 try await store.create(Entities.conversations, ["contact_id": .string(contact.lowercased)]).id
             }

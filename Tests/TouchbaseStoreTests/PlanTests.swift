@@ -76,7 +76,8 @@ struct PlanTests {
             let graph = CompanyGraph(database: db)
             let relationships = RelationshipRepository(database: db)
             let touchpoints = TouchpointRepository(database: db)
-            let accounts = AccountRepository(database: db)
+            let catalog = CatalogRepository(database: db)
+            let slots = SlotRepository(database: db)
             let reads: [(String, @Sendable () async throws -> Void)] = [
                 ("account overview", { _ = try await graph.accountOverview(s.company) }),
                 ("account health", { _ = try await graph.accountHealth(s.company) }),
@@ -87,9 +88,9 @@ struct PlanTests {
                 ("relationship check", { _ = try await relationships.check(s.primary, s.contact) }),
                 ("touchpoint history", { _ = try await touchpoints.history(conversationID: s.conversation) }),
                 ("engagement metrics", { _ = try await touchpoints.engagementMetrics(conversationID: s.conversation) }),
-                ("company slots", { _ = try await accounts.slots(companyID: s.company) }),
-                ("slot suggestions", { _ = try await accounts.slotSuggestions(companyID: s.company) }),
-                ("recommended solutions", { _ = try await accounts.recommendedSolutions(contactID: s.contact) }),
+                ("company slots", { _ = try await slots.slots(companyID: s.company) }),
+                ("slot suggestions", { _ = try await slots.slotSuggestions(companyID: s.company) }),
+                ("recommended solutions", { _ = try await catalog.recommendedSolutions(contactID: s.contact) }),
                 ("contact by id", { _ = try await ContactRepository(database: db).get(s.contact) }),
             ]
             for (name, read) in reads { try await expectIndexWalks(name, engine: db.engine, read) }

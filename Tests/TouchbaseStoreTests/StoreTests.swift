@@ -460,13 +460,13 @@ struct QueueIndexTests {
     @Test("each queue query is answered through its partial index", arguments: TestEngine.all)
     func plans(engine: TestEngine) async throws {
         try await engine.withDatabase { db in
-            let accounts = AccountRepository(database: db)
+            let queues = QueueRepository(database: db)
             let expected = [
                 "company-urls": ["ix_queue_site", "ix_queue_linkedin", "ix_queue_news"], "profile-urls": ["ix_queue_profile"],
                 "email-recheck": ["ix_queue_email"],
             ]
             for (queue, indexes) in expected {
-                let plans = try await accounts.queuePlans(queue)
+                let plans = try await queues.queuePlans(queue)
                 #expect(plans.count == indexes.count)
                 for (plan, index) in zip(plans, indexes) {
                     #expect(plan.contains(index), "\(queue): \(plan)")

@@ -2,6 +2,16 @@ import Foundation
 import SQLKit
 import TouchbaseDomain
 
+/// A repository over one `RecordStore`: its database and dialect come with it.
+protocol StoreBacked: Sendable {
+    var store: RecordStore { get }
+}
+
+extension StoreBacked {
+    var database: Database { store.database }
+    var dialect: Dialect { store.dialect }
+}
+
 extension RecordStore {
     /// Rows of a view (or any described shape) matching a raw condition, in an order.
     func view(_ shape: Entity, where condition: SQLQueryString, order: String, limit: Int? = nil, alias: String? = nil) async throws

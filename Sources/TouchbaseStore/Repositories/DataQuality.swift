@@ -1,0 +1,52 @@
+import Foundation
+import SQLKit
+import TouchbaseDomain
+
+/// Data-quality counts and samples.
+public struct DataQualityRepository: StoreBacked {
+    public let store: RecordStore
+    public init(database: Database) { store = RecordStore(database: database) }
+
+    /// What is missing across the whole database, each with an exact count and a sample of 50: companies whose CEO, CFO
+    /// or HR slot holds no contact, contacts with an email never verified, contacts known only by an email or LinkedIn
+    /// URL (no name), and the queue sizes.
+    public func dataQuality() async throws -> JSONValue {
+        func count(_ query: SQLQueryString) async throws -> Int {
+            try await database.withConnection { sql in try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0 }
+        }
+        let openSlots = try await count(
+            "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL")
+        let slotSample = try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT c.id, c.name, count(s.id) AS empty FROM company_slots s JOIN companies c ON c.id = s.company_id
+                WHERE s.contact_id IS NULL GROUP BY c.id, c.name ORDER BY c.id LIMIT 50
+                """
+            ).all().map { row -> JSONValue in
+                ["company_id": try dialect.decode(row, "id", as: .uuid), "company_name": .string(try row.decode(column: "name", as: String.self)),
+                 "empty_slots": .int(try row.decode(column: "empty", as: Int64.self))]
+            }
+        }
+        let unverifiedCount = try await count("SELECT count(*) AS n FROM contacts WHERE email IS NOT NULL AND email_checked_at IS NULL")
+        let unverified = try await store.view(
+            Entities.contacts, where: "t.email IS NOT NULL AND t.email_checked_at IS NULL", order: "t.id", limit: 50, alias: "t")
+        let namelessCount = try await count("SELECT count(*) AS n FROM contacts t WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''")
+        let namelessSample = try await store.view(
+            Entities.contacts, where: "t.first_name = '' AND coalesce(t.last_name, '') = ''", order: "t.id", limit: 50, alias: "t")
+        var sizes: [String: JSONValue] = [:]
+        let queues = QueueRepository(database: database)
+        for q in QueueRepository.queues { sizes[q] = .int(Int64(try await queues.queueSize(q))) }
+        return [
+            "companies_with_empty_slots": ["count": .int(Int64(openSlots)), "sample": .array(slotSample)],
+            "contacts_with_email_but_no_verification": [
+                "count": .int(Int64(unverifiedCount)),
+                "sample": .array(unverified.map { ["contact_id": .string($0.id.lowercased), "full_name": $0["full_name"], "email": $0["email"]] }),
+            ],
+            "contacts_without_name": [
+                "count": .int(Int64(namelessCount)),
+                "sample": .array(namelessSample.map { ["contact_id": .string($0.id.lowercased), "email": $0["email"], "linkedin_url": $0["linkedin_url"]] }),
+            ],
+            "queue_sizes": .object(sizes),
+        ]
+    }
+}
