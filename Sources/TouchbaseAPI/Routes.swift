@@ -159,23 +159,10 @@ enum Routes {
         return endpoints
     }
 
-    /// Work that follows a write through the API: a contact's priority when one of its inputs may have changed
-    /// (a new contact starts at the default unless recently hired).
+    /// The per-write rules of `WriteRules` (the same for every face), for the entities that have them.
     static func afterWrite(_ entity: Entity, database: Database) -> (@Sendable (Record, Bool) async throws -> Record)? {
-        let outreach = OutreachRepository(database: database)
-        switch entity.table {
-        case "contacts":
-            return { contact, created in
-                if created && !contact.bool("recently_hired") { return contact }
-                return try await outreach.recomputePriority(contactID: contact.id)
-            }
-        case "signals":
-            return { signal, _ in
-                if let contact = signal.uuid("contact_id") { try await outreach.recomputePriority(contactID: contact) }
-                return signal
-            }
-        default:
-            return nil
-        }
+        guard WriteRules.applies(to: entity) else { return nil }
+        let rules = WriteRules(database: database)
+        return { record, created in try await rules.after(entity, record, created: created) }
     }
 }

@@ -38,6 +38,9 @@ struct OutreachTests {
             let scored = try await api.get("/api/v1/contacts/\(maya.id)")
             #expect(scored["priority_score"] == 5)
             #expect(scored["priority_factors"]["icp_total"] == 12)
+            // A signal on the company counts for each of its people (it used to move only a contact it named).
+            #expect(try await api.post("/api/v1/signals", ["company_id": .string(company.id), "signal_type": "funding"]).status == .created)
+            #expect(try await api.get("/api/v1/contacts/\(maya.id)")["priority_factors"]["active_signals"] == 1)
 
             // Research → researched
             _ = try await api.post("/api/v1/research-snapshots", ["contact_id": .string(maya.id), "entity_type": "person", "headline": "QA leader", "pain_indicators": ["flaky tests"]])

@@ -93,6 +93,30 @@ struct PipelineRulesTests {
         }
     }
 
+    @Test("a company's signal moves the priority of each of its contacts, a contact's signal that contact's", arguments: TestEngine.all)
+    func signalPriority(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            let store = RecordStore(database: db)
+            let rules = WriteRules(database: db)
+            let company = try await Self.company(store)
+            let ann = try await store.create(Entities.contacts, ["first_name": "Ann", "company_id": .string(company)])
+            let bob = try await store.create(Entities.contacts, ["first_name": "Bob", "company_id": .string(company)])
+            let other = try await store.create(Entities.contacts, ["first_name": "Other"])
+            func signals(_ contact: Record) async throws -> JSONValue? {
+                try await store.get(Entities.contacts, contact.id)["priority_factors"]["active_signals"]
+            }
+            let companySignal = try await store.create(Entities.signals, ["company_id": .string(company), "signal_type": "funding"])
+            _ = try await rules.after(Entities.signals, companySignal, created: true)
+            #expect(try await signals(ann) == 1)
+            #expect(try await signals(bob) == 1)
+            #expect(try await signals(other) == nil, "a contact elsewhere is not touched")
+            let personal = try await store.create(Entities.signals, ["contact_id": .string(other.id.lowercased), "signal_type": "leadership_change"])
+            _ = try await rules.after(Entities.signals, personal, created: true)
+            #expect(try await signals(other) == 1)
+            #expect(try await store.get(Entities.contacts, other.id)["priority_score"] == 4, "base 3 + a signal")
+        }
+    }
+
     @Test("the manual moves a face can offer")
     func offeredMoves() {
         #expect(StageRules.manualMoves(from: "replied") == ["meeting_booked", "meeting_held", "opportunity", "dormant", "re_engaged", "closed"])
