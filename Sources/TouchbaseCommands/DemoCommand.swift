@@ -30,7 +30,7 @@ public struct DemoCommand: AsyncParsableCommand {
         let perConversation = touchpoints / max(1, perCompany * companies)
         let total = companies
         let counts = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).migrate()
+            try await Migrator(database: database).upgrade()
             return try await AuditContext.$actor.withValue("cli:demo") {
                 try await DemoGenerator(database: database).generate(
                     companies: companies, contactsPerCompany: perCompany, touchesPerConversation: perConversation, seed: seed

@@ -39,7 +39,7 @@ public struct Serve: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel, host: host, port: port)
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
-            let applied = try await Migrator(database: database).migrate()
+            let applied = try await Migrator(database: database).upgrade()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
             // Long work runs on one runner, a service of the same group as the HTTP server: on SIGTERM the server stops
             // taking requests first, then the runner stops (an import in flight is queued again, to resume at the next
@@ -82,12 +82,12 @@ public struct Migrate: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
-            let applied = try await Migrator(database: database).migrate()
+            let applied = try await Migrator(database: database).upgrade()
             if applied.isEmpty {
-                print("Database \(settings.location) is up to date (version \(Migrations.all.last?.version ?? 0)).")
+                print("Database \(settings.location) is up to date (version \(Migrations.latest)).")
             } else {
                 for m in applied { print("Applied \(m.version) \(m.name)") }
-                print("Database \(settings.location) is at version \(Migrations.all.last?.version ?? 0).")
+                print("Database \(settings.location) is at version \(Migrations.latest).")
             }
         }
     }
@@ -123,7 +123,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).migrate()
+                try await Migrator(database: database).upgrade()
                 let tokens = TokenStore(database: database)
                 if replace, let existing = try await tokens.list(includeRevoked: false).first(where: { $0.name == name.trimmed }) {
                     _ = try await tokens.revoke(existing.id.lowercased)
@@ -156,7 +156,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).migrate()
+                try await Migrator(database: database).upgrade()
                 let tokens = try await TokenStore(database: database).list(includeRevoked: all)
                 if tokens.isEmpty {
                     print("No tokens. Create one with: touchbase token create --name NAME --role admin")
@@ -185,7 +185,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).migrate()
+                try await Migrator(database: database).upgrade()
                 let revoked = try await TokenStore(database: database).revoke(token)
                 print("Revoked token '\(revoked.name)' (\(revoked.id.lowercased)).")
             }

@@ -160,16 +160,9 @@ public struct ImportJobs: Sendable {
         return out
     }
 
-    /// `resumeInterrupted` for a face without a runner: every job a stopped server left queued or running is failed,
-    /// whatever its age, with advice (the import can simply be started again, since rows already in are matched, not
-    /// duplicated), and its upload removed. Returns how many.
-    @discardableResult
-    public func failInterrupted() async throws -> Int {
-        try await resumeInterrupted().failed
-    }
-
     /// At a server's start: jobs a stopped server left `queued` or `running` start again on the runner when their
-    /// upload is still there (an import run again matches the rows already in); the others are failed with advice.
+    /// upload is still there (an import run again matches the rows already in); the others (all of them without a
+    /// runner) are failed with advice, whatever their age, and their uploads removed.
     @discardableResult
     public func resumeInterrupted() async throws -> (resumed: Int, failed: Int) {
         let open = try await store.select(Entities.importJobs, where: [("status", "running")])

@@ -112,7 +112,7 @@ struct ImportAPITests {
             let (id, upload) = try jobs.reserve()
             try Data("a,b\n".utf8).write(to: upload)
             try await api.sql("INSERT INTO imports (id, kind, status) VALUES ('\(id.lowercased)', 'contacts', 'running')")
-            #expect(try await jobs.failInterrupted() == 1)
+            #expect(try await jobs.resumeInterrupted() == (resumed: 0, failed: 1))
             #expect(!FileManager.default.fileExists(atPath: upload.path))
             let job = try await api.get("/api/v1/imports?status=failed")
             #expect(job["data"].arrayValue?.first?["message"]?.stringValue?.contains("post the file again") == true)

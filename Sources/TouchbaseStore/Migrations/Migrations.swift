@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import SQLKit
@@ -32,34 +31,6 @@ public struct Migration: Sendable {
     func statements(for engine: Engine) -> [String] {
         engine == .sqlite ? sqlite : postgres
     }
-
-    /// SHA-256 (hex) of what this migration runs on `engine`: its version, name and fixed statements, in order.
-    /// Recorded in `schema_migrations` when applied and compared at every start, so that a shipped migration that was
-    /// edited is caught instead of leaving databases that differ by when they were created.
-    public func checksum(for engine: Engine) -> String {
-        var text = "\(version) \(name)\n"
-        for statement in statements(for: engine) { text += statement + "\n;\n" }
-        return Hex.lowercase(SHA256.hash(data: Data(text.utf8)))
-    }
-}
-
-/// Why the migrations of a database cannot be trusted; the server and the CLI refuse to start on it.
-public enum MigrationError: Error, CustomStringConvertible, Equatable {
-    /// An applied migration's statements differ from this build's.
-    case changed(version: Int, name: String, recorded: String, current: String)
-    /// The database has a migration this build does not know (a newer Touchbase migrated it).
-    case unknown(version: Int, name: String)
-
-    public var description: String {
-        switch self {
-        case .changed(let version, let name, let recorded, let current):
-            "Migration \(version) (\(name)) differs from the one applied to this database (checksum \(recorded.prefix(12)) applied, "
-                + "\(current.prefix(12)) in this build). A shipped migration is never edited: restore it and put the change in a new migration."
-        case .unknown(let version, let name):
-            "This database has migration \(version) (\(name)), which this build of Touchbase does not know: it was migrated by a newer "
-                + "version. Run that version, or restore a backup taken before the upgrade."
-        }
-    }
 }
 
 /// The ordered list of migrations. Append only: a migration that has shipped is never edited.
@@ -89,14 +60,68 @@ public enum Migrations {
             version: 12, name: "import_fidelity", sqlite: sqlite0012, postgres: postgres0012,
             sqliteFromSchema: { sql in try await sqliteFromSchema0012(sql) }, backfill: { sql, dialect in try await backfill0012(sql, dialect) }),
         Migration(version: 13, name: "rules_on_every_write", sqlite: sqlite0013, postgres: postgres0013),
-        Migration(version: 14, name: "followup_order", sqlite: followupOrder0014, postgres: followupOrder0014),
-        Migration(version: 15, name: "word_count_blanks", sqlite: [], postgres: wordCountPostgres0015),
-        Migration(version: 16, name: "search_prefixes", sqlite: searchPrefixesSQLite0016, postgres: []),
     ]
 
     /// Columns that only sum up other rows, per table, as the latest migration knows them: the audit log leaves
     /// out updates that move only these.
     public static var rollupColumns: [String: [String]] { rollupColumns0012 }
+
+    /// The writable columns of migration 0001's tables: their `updated_at` triggers fire on these, and later
+    /// migrations that add columns rebuild the triggers from these lists plus their own.
+    static let companyColumns0001 = ["name", "domain", "industry", "size", "research_data", "account_tier", "account_status"]
+    static let contactColumns0001 = [
+        "company_id", "first_name", "last_name", "email", "linkedin_url", "phone", "title", "role", "department",
+        "seniority_level", "status", "interests", "research_data", "engagement_score", "is_primary_contact",
+        "is_decision_maker", "is_champion",
+    ]
+    static let relationshipColumns0001 = ["contact_id_1", "contact_id_2", "relationship_type", "strength", "confidence_score", "metadata"]
+    static let conversationColumns0001 = [
+        "contact_id", "company_id", "status", "qualification_tier", "subject", "next_touchpoint_at", "sequence_step",
+        "context", "metadata", "estimated_value", "actual_value", "outcome",
+    ]
+    static let touchpointColumns0001 = [
+        "conversation_id", "contact_id", "company_id", "channel", "direction", "subject", "content", "response",
+        "sent_at", "delivered_at", "opened_at", "clicked_at", "replied_at", "outcome", "metadata",
+    ]
+
+    static let auditedTables0006 = [
+        "industries", "solutions", "industry_solutions", "events", "llm_usage", "campaigns", "campaign_contacts", "meetings",
+        "handoffs", "intake_loads", "company_slots",
+    ]
+
+    static let sqlite0002: [String] = [
+        """
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
+            token_hash TEXT NOT NULL,
+            token_prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            last_used_at TEXT,
+            revoked_at TEXT
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
+        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
+    ]
+
+    static let postgres0002: [String] = [
+        """
+        CREATE TABLE api_tokens (
+            id uuid PRIMARY KEY,
+            name text NOT NULL,
+            role text NOT NULL CONSTRAINT ck_api_tokens__role CHECK (role IN ('admin','member','agent','viewer')),
+            token_hash text NOT NULL,
+            token_prefix text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            last_used_at timestamptz,
+            revoked_at timestamptz
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_api_tokens__token_hash ON api_tokens (token_hash)",
+        "CREATE UNIQUE INDEX ux_api_tokens__name ON api_tokens (name) WHERE revoked_at IS NULL",
+    ]
 }
 
 /// Applies pending migrations, each in its own transaction, recording them in `schema_migrations`.
@@ -118,22 +143,9 @@ public struct Migrator: Sendable {
     /// Applies every pending migration and returns the ones applied now.
     @discardableResult
     public func migrate() async throws -> [Migration] {
-        try await migrate(through: Migrations.all.last!.version)
-    }
-
-    /// Applies pending migrations up to and including `version` (tests look at the schema between migrations).
-    /// First checks those already applied: an unknown version or a changed checksum is a `MigrationError`, and
-    /// nothing is applied. A migration applied before checksums were kept gets this build's checksum.
-    @discardableResult
-    public func migrate(through version: Int) async throws -> [Migration] {
         let engine = database.engine
-        try await database.transaction { sql in
-            if engine == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(7423011)").run() }
-            try await Self.ensureTable(sql, engine: engine)
-            try await Self.verify(sql, engine: engine)
-        }
         var applied: [Migration] = []
-        for migration in Migrations.all where migration.version <= version {
+        for migration in Migrations.all {
             let ran = try await database.transaction { sql -> Bool in
                 if engine == .postgres {
                     try await sql.raw("SELECT pg_advisory_xact_lock(7423011)").run()
@@ -153,7 +165,7 @@ public struct Migrator: Sendable {
                 }
                 try await migration.backfill?(sql, database.dialect)
                 try await sql.raw(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: migration.checksum(for: engine)))"
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))"
                 ).run()
                 return true
             }
@@ -170,29 +182,5 @@ public struct Migrator: Sendable {
         try await sql.raw(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at \(unsafeRaw: ts))"
         ).run()
-        // Databases made before checksums were kept get the column.
-        let present = try await sql.raw(
-            engine == .sqlite
-                ? "SELECT count(*) AS n FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'"
-                : "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum'"
-        ).first()?.decode(column: "n", as: Int.self) ?? 0
-        if present == 0 { try await sql.raw("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").run() }
-    }
-
-    /// Every applied migration is one this build knows, with the statements it ran; a row without a checksum
-    /// (applied before they were kept) gets this build's.
-    static func verify(_ sql: any SQLDatabase, engine: Engine) async throws {
-        let known = Dictionary(uniqueKeysWithValues: Migrations.all.map { ($0.version, $0) })
-        for row in try await sql.raw("SELECT version, name, checksum FROM schema_migrations ORDER BY version").all() {
-            let version = try row.decode(column: "version", as: Int.self)
-            let name = try row.decode(column: "name", as: String.self)
-            guard let migration = known[version] else { throw MigrationError.unknown(version: version, name: name) }
-            let current = migration.checksum(for: engine)
-            guard let recorded = try row.decode(column: "checksum", as: String?.self) else {
-                try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: current) WHERE version = \(bind: version)").run()
-                continue
-            }
-            if recorded != current { throw MigrationError.changed(version: version, name: name, recorded: recorded, current: current) }
-        }
     }
 }

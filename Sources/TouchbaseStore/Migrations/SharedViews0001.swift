@@ -3,10 +3,10 @@
 // A shipped migration is never edited.
 
 extension Migrations {
-    /// Engagement counts over the touchpoints `t` matching `condition`, as correlated subqueries.
-    static func engagementCounts0001(_ condition: String) -> String {
+    /// The engagement counts, each with its predicate over a touchpoint `t` (the same in every query that counts them).
+    static let engagementPredicates0001: [(String, String)] = {
         let opened = "(t.opened_at IS NOT NULL OR t.clicked_at IS NOT NULL OR t.replied_at IS NOT NULL OR t.outcome IN ('opened','clicked','replied'))"
-        let columns: [(String, String)] = [
+        return [
             ("total_touchpoints", "1 = 1"),
             ("outbound_touchpoints", "t.direction = 'outbound'"),
             ("inbound_touchpoints", "t.direction = 'inbound'"),
@@ -17,7 +17,11 @@ extension Migrations {
             ("replied", "t.direction = 'outbound' AND (t.replied_at IS NOT NULL OR t.outcome = 'replied')"),
             ("bounced", "t.direction = 'outbound' AND t.outcome = 'bounced'"),
         ]
-        return columns.map { name, predicate in
+    }()
+
+    /// Engagement counts over the touchpoints `t` matching `condition`, as correlated subqueries.
+    static func engagementCounts0001(_ condition: String) -> String {
+        engagementPredicates0001.map { name, predicate in
             "(SELECT count(*) FROM touchpoints t WHERE \(condition) AND \(predicate)) AS \(name)"
         }.joined(separator: ",\n    ")
     }

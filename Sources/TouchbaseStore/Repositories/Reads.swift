@@ -19,23 +19,10 @@ extension RecordStore {
         }
     }
 
-    /// The engagement counts of the touchpoints `t` a query selects, in one pass over them (the predicates of 0001's
-    /// `account_overview_live`, which stays as it shipped).
-    static let engagementAggregates: String = {
-        let opened = "(t.opened_at IS NOT NULL OR t.clicked_at IS NOT NULL OR t.replied_at IS NOT NULL OR t.outcome IN ('opened','clicked','replied'))"
-        let counted: [(String, String)] = [
-            ("outbound_touchpoints", "t.direction = 'outbound'"),
-            ("inbound_touchpoints", "t.direction = 'inbound'"),
-            ("emails_sent", "t.direction = 'outbound' AND t.channel = 'email'"),
-            ("delivered", "t.direction = 'outbound' AND (t.delivered_at IS NOT NULL OR t.outcome IN ('delivered','opened','clicked','replied'))"),
-            ("opened", "t.direction = 'outbound' AND \(opened)"),
-            ("clicked", "t.direction = 'outbound' AND (t.clicked_at IS NOT NULL OR t.outcome = 'clicked')"),
-            ("replied", "t.direction = 'outbound' AND (t.replied_at IS NOT NULL OR t.outcome = 'replied')"),
-            ("bounced", "t.direction = 'outbound' AND t.outcome = 'bounced'"),
-        ]
-        return (["count(*) AS total_touchpoints"] + counted.map { "coalesce(sum(CASE WHEN \($1) THEN 1 ELSE 0 END), 0) AS \($0)" })
-            .joined(separator: ", ")
-    }()
+    /// The engagement counts of the touchpoints `t` a query selects, in one pass over them (0001's predicates).
+    static let engagementAggregates: String = Migrations.engagementPredicates0001.map { name, predicate in
+        name == "total_touchpoints" ? "count(*) AS total_touchpoints" : "coalesce(sum(CASE WHEN \(predicate) THEN 1 ELSE 0 END), 0) AS \(name)"
+    }.joined(separator: ", ")
 
     /// Engagement counts over the touchpoints whose `column` (an indexed key) equals `id`.
     func engagementCounts(column: String, id: UUID) async throws -> EngagementCounts {

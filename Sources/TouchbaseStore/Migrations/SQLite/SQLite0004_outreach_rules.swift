@@ -14,11 +14,11 @@ private func rank(_ s: String) -> String {
     """
 }
 
-private func advance(_ contact: String, _ stage: String) -> String {
+func advance0004(_ contact: String, _ stage: String) -> String {
     "UPDATE contacts SET stage = \(stage) WHERE id = \(contact) AND \(rank(stage)) > \(rank("stage"));"
 }
 
-private func isDNC(_ contact: String) -> String {
+func isDNC0004(_ contact: String) -> String {
     "EXISTS (SELECT 1 FROM contacts WHERE id = \(contact) AND (do_not_contact = 1 OR status = 'do_not_contact'))"
 }
 
@@ -54,7 +54,7 @@ private func opportunityFill(_ r: String) -> String {
             opportunity_created_date = CASE WHEN \(created) THEN coalesce(opportunity_created_date, \(nowExpr)) ELSE opportunity_created_date END,
             meeting_held = CASE WHEN status IN ('meeting_held', 'opportunity_created') THEN 1 ELSE meeting_held END
         WHERE id = \(r).id;
-        \(advance("\(r).contact_id", "(SELECT CASE WHEN o.opportunity_created = 1 THEN 'opportunity' WHEN o.meeting_held = 1 THEN 'meeting_held' WHEN o.status = 'meeting_booked' THEN 'meeting_booked' ELSE 'new' END FROM opportunities o WHERE o.id = \(r).id)"))
+        \(advance0004("\(r).contact_id", "(SELECT CASE WHEN o.opportunity_created = 1 THEN 'opportunity' WHEN o.meeting_held = 1 THEN 'meeting_held' WHEN o.status = 'meeting_booked' THEN 'meeting_booked' ELSE 'new' END FROM opportunities o WHERE o.id = \(r).id)"))
         """
 }
 
@@ -79,13 +79,13 @@ extension Migrations {
         // Touchpoints.
         """
         CREATE TRIGGER touchpoints_dnc BEFORE INSERT ON touchpoints
-        WHEN NEW.direction = 'outbound' AND \(isDNC(touchContact))
+        WHEN NEW.direction = 'outbound' AND \(isDNC0004(touchContact))
         BEGIN SELECT RAISE(ABORT, 'do_not_contact: the contact is marked do-not-contact; an outbound touchpoint is refused'); END
         """,
         """
         CREATE TRIGGER touchpoints_rules AFTER INSERT ON touchpoints
         BEGIN
-            \(advance(touchContact, "CASE WHEN NEW.direction = 'outbound' AND NEW.replied_at IS NULL THEN 'sent' ELSE 'replied' END"))
+            \(advance0004(touchContact, "CASE WHEN NEW.direction = 'outbound' AND NEW.replied_at IS NULL THEN 'sent' ELSE 'replied' END"))
             UPDATE message_drafts SET approval_status = 'sent'
             WHERE NEW.direction = 'outbound' AND id = NEW.message_draft_id AND approval_status <> 'sent';
         END
@@ -93,12 +93,12 @@ extension Migrations {
         """
         CREATE TRIGGER touchpoints_replied AFTER UPDATE OF replied_at ON touchpoints
         WHEN OLD.replied_at IS NULL AND NEW.replied_at IS NOT NULL
-        BEGIN \(advance("NEW.contact_id", "'replied'")) END
+        BEGIN \(advance0004("NEW.contact_id", "'replied'")) END
         """,
         // Research.
         """
         CREATE TRIGGER research_snapshots_rules AFTER INSERT ON research_snapshots WHEN NEW.contact_id IS NOT NULL
-        BEGIN \(advance("NEW.contact_id", "'researched'")) END
+        BEGIN \(advance0004("NEW.contact_id", "'researched'")) END
         """,
         // Drafts.
         """
@@ -113,14 +113,14 @@ extension Migrations {
         """,
         """
         CREATE TRIGGER message_drafts_ready_dnc BEFORE UPDATE OF approval_status ON message_drafts
-        WHEN NEW.approval_status = 'ready' AND OLD.approval_status <> 'ready' AND \(isDNC("NEW.contact_id"))
+        WHEN NEW.approval_status = 'ready' AND OLD.approval_status <> 'ready' AND \(isDNC0004("NEW.contact_id"))
         BEGIN SELECT RAISE(ABORT, 'do_not_contact: the contact is marked do-not-contact; a ready draft is refused'); END
         """,
         """
         CREATE TRIGGER message_drafts_after_insert AFTER INSERT ON message_drafts
         BEGIN
             UPDATE message_drafts SET word_count = \(wordCount("NEW.body")), version = 1 WHERE id = NEW.id;
-            \(advance("NEW.contact_id", "'drafted'"))
+            \(advance0004("NEW.contact_id", "'drafted'"))
         END
         """,
         """
@@ -141,7 +141,7 @@ extension Migrations {
         // Follow-ups.
         """
         CREATE TRIGGER followups_dnc BEFORE INSERT ON followups
-        WHEN NEW.state IN ('pending', 'overdue') AND \(isDNC("NEW.contact_id"))
+        WHEN NEW.state IN ('pending', 'overdue') AND \(isDNC0004("NEW.contact_id"))
         BEGIN SELECT RAISE(ABORT, 'do_not_contact: the contact is marked do-not-contact; a follow-up is refused'); END
         """,
         """
@@ -176,7 +176,7 @@ extension Migrations {
                     WHEN 'negative' THEN 'Close the contact; do not follow up'
                     ELSE NULL END
             WHERE id = NEW.id AND NEW.recommended_next_step IS NULL AND NEW.intent IS NOT NULL;
-            \(advance("NEW.contact_id", "'replied'"))
+            \(advance0004("NEW.contact_id", "'replied'"))
             INSERT INTO contacts (company_id, first_name, last_name, title, source)
             SELECT c.company_id, \(refFirst), \(refRest), NEW.referral_title, 'referral' FROM contacts c
             WHERE c.id = NEW.contact_id AND NEW.intent = 'referral' AND trim(coalesce(NEW.referral_name, '')) <> ''
@@ -241,7 +241,7 @@ extension Migrations {
         END
         """,
         """
-        CREATE TRIGGER batch_prospects_dnc BEFORE INSERT ON batch_prospects WHEN \(isDNC("NEW.contact_id"))
+        CREATE TRIGGER batch_prospects_dnc BEFORE INSERT ON batch_prospects WHEN \(isDNC0004("NEW.contact_id"))
         BEGIN SELECT RAISE(ABORT, 'do_not_contact: the contact is marked do-not-contact; batch membership is refused'); END
         """,
         "CREATE TRIGGER batch_prospects_insert AFTER INSERT ON batch_prospects BEGIN UPDATE batches SET prospect_count = prospect_count + 1 WHERE id = NEW.batch_id; END",
