@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Entity descriptions, typed values, scores and rules. No I/O.
@@ -49,6 +50,9 @@ let package = Package(
                 "TouchbaseDomain",
                 "TouchbaseStore",
                 "TouchbaseImport",
+                "TouchbaseService",
+                "TouchbaseMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +67,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The operation catalogue every face binds: name, access, input fields, output model and run.
+        .target(
+            name: "TouchbaseService",
+            dependencies: ["TouchbaseDomain", "TouchbaseStore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The MCP server: tools, resources and prompts bound from the operations; every session an agent run.
+        .target(
+            name: "TouchbaseMCP",
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore", "TouchbaseService",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The CLI as a library.
         .target(
             name: "TouchbaseCommands",
@@ -71,6 +89,9 @@ let package = Package(
                 "TouchbaseStore",
                 "TouchbaseAPI",
                 "TouchbaseImport",
+                "TouchbaseService",
+                "TouchbaseMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,6 +147,9 @@ let package = Package(
                 "TouchbaseCommands",
                 "TouchbaseImport",
                 "TouchbaseTestSupport",
+                "TouchbaseService",
+                "TouchbaseMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -11,31 +11,12 @@ extension Routes {
         let events = EventRepository(database: database)
         let llmUsage = LLMUsageRepository(database: database)
         let quality = DataQualityRepository(database: database)
-        let queues = QueueRepository(database: database)
         let renewals = RenewalRepository(database: database)
         let slots = SlotRepository(database: database)
         let intake = IntakeRepository(database: database)
         let id = { (what: String) in Parameter.path("id", "The \(what)'s id.") }
         let limitParam = Parameter.query("limit", ["type": "integer", "minimum": 1, "maximum": 500], "Most rows (default 100).")
-        let daysParam = Parameter.query("days", ["type": "integer", "minimum": 0, "maximum": 3650, "default": 30], "Re-check after this many days.")
-        @Sendable func days(_ request: Request) throws -> Int {
-            guard let text = HTTP.query(request, "days") else { return 30 }
-            guard let n = Int(text), (0...3650).contains(n) else { throw DomainError.invalid("days", "must be an integer from 0 to 3650") }
-            return n
-        }
-        @Sendable func kind(_ request: Request, _ context: AppRequestContext) async throws -> ([String: JSONValue], String) {
-            let body = try await HTTP.object(request, context: context)
-            guard let kind = body["kind"]?.stringValue else { throw DomainError.invalid("kind", "is required") }
-            return (body, kind)
-        }
-        var endpoints: [Endpoint] = [
-            Endpoint(
-                .get, "/api/v1/contacts/{id}/recommended-solutions", "listRecommendedSolutions",
-                "Solutions mapped to the contact's industry, ranked by overlap with research", tag: "solutions", access: .read,
-                parameters: [id("contact")], response: OpenAPI.listOf(OpenAPI.ref("RecommendedSolution")), problems: [404]
-            ) { _, context in
-                HTTP.list(try await catalog.recommendedSolutions(contactID: try HTTP.id(context, entity: "contact")))
-            },
+        let endpoints: [Endpoint] = [
             Endpoint(
                 .post, "/api/v1/contacts/{id}/recommended-solutions", "storeRecommendedSolutions",
                 "Store the ranking on the contact's latest research, with the top score as confidence", tag: "solutions",
@@ -172,25 +153,6 @@ extension Routes {
                 tag: "renewals", access: .read, parameters: [limitParam], response: OpenAPI.listOf(OpenAPI.ref("DueRenewal")), problems: [422]
             ) { request, _ in HTTP.list(try await renewals.renewals(due: true, limit: try HTTP.limit(request, default: 100)).map(\.json)) },
             Endpoint(
-                .post, "/api/v1/companies/{id}/checked", "markCompanyChecked", "Record a site, LinkedIn or news check now",
-                tag: "queues", access: .write, parameters: [id("company")], request: OpenAPI.ref("CompanyCheck"),
-                response: OpenAPI.ref("Company"), problems: [400, 404, 422]
-            ) { request, context in
-                let company = try HTTP.id(context, entity: "company")
-                let (_, k) = try await kind(request, context)
-                return HTTP.record(try await queues.companyChecked(company, kind: k))
-            },
-            Endpoint(
-                .post, "/api/v1/contacts/{id}/checked", "markContactChecked",
-                "Record a profile or email check now (an email check may carry email_status, email_confidence, email_source_url)",
-                tag: "queues", access: .write, parameters: [id("contact")], request: OpenAPI.ref("ContactCheck"),
-                response: OpenAPI.ref("Contact"), problems: [400, 404, 422]
-            ) { request, context in
-                let contact = try HTTP.id(context, entity: "contact")
-                let (body, k) = try await kind(request, context)
-                return HTTP.record(try await queues.contactChecked(contact, kind: k, body: body))
-            },
-            Endpoint(
                 .post, "/api/v1/intake-loads/{id}/promote", "promoteIntakeLoad",
                 "Validate and upsert the staged rows into companies or contacts; re-promoting changes nothing",
                 tag: "intake_loads", access: .write, parameters: [id("intake load")], response: OpenAPI.ref("PromotionResult"),
@@ -204,16 +166,6 @@ extension Routes {
                 response: OpenAPI.ref("DataQuality")
             ) { _, _ in HTTP.json(try await quality.dataQuality()) },
         ]
-        for queue in QueueRepository.queues {
-            endpoints.append(
-                Endpoint(
-                    .get, "/api/v1/queues/\(queue)", "queue" + queue.split(separator: "-").map { $0.capitalized }.joined(),
-                    "Items whose check is missing or older than `days`, oldest first; gone once checked", tag: "queues",
-                    access: .read, parameters: [daysParam, limitParam], response: OpenAPI.listOf(OpenAPI.ref("QueueItem")), problems: [422]
-                ) { request, _ in
-                    HTTP.list(try await queues.queue(queue, days: try days(request), limit: try HTTP.limit(request, default: 100)))
-                })
-        }
         return endpoints
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TouchbaseDomain
 import TouchbaseImport
+import TouchbaseMCP
 import TouchbaseStore
 
 /// Where the HTTP server listens.
@@ -13,11 +14,14 @@ public struct ServerSettings: Sendable {
     /// The largest import upload accepted, in bytes.
     public var maxUpload: Int
     public static let defaultMaxUpload = 1 << 30
+    /// MCP tool calls per token per minute.
+    public var mcpRate: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxUpload: Int = defaultMaxUpload) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxUpload: Int = defaultMaxUpload, mcpRate: Int = MCPSettings.defaultRate) {
         self.host = host
         self.port = port
         self.maxUpload = maxUpload
+        self.mcpRate = mcpRate
     }
 }
 
@@ -51,14 +55,17 @@ public enum ByteCount {
 /// with 503.
 /// Every endpoint answers within `requestTimeout`: one that takes longer (a database that went away mid-query) is
 /// answered 503 with `Retry-After`, and its work is cancelled.
+/// MCP requests at `/mcp` go to `mcp`'s sessions (without it, `/mcp` is not served).
 public func buildRouter(
     database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload,
-    jobs: JobRunner? = nil
+    jobs: JobRunner? = nil, mcp: MCPHTTPSessions? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload, jobs: jobs)
-    let templates = (endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]).map { path, method in
+    var routes = endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]
+    if mcp != nil { routes += [(MCPRoute.path, .post), (MCPRoute.path, .get), (MCPRoute.path, .delete)] }
+    let templates = routes.map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
     router.add(middleware: RequestLogMiddleware())
@@ -76,15 +83,18 @@ public func buildRouter(
             }
         }
     }
+    if let mcp { MCPRoute.register(on: router, sessions: mcp, authenticator: authenticator) }
     let document = OpenAPI.document(endpoints).serialized
     router.get("/openapi.json") { _, _ in HTTP.text(document) }
     return router
 }
 
-/// The whole application on `database`, listening per `settings`, its imports run on `jobs`.
-public func buildApplication(database: Database, settings: ServerSettings, jobs: JobRunner, logger: Logger) -> some ApplicationProtocol {
+/// The whole application on `database`, listening per `settings`, its imports run on `jobs`, MCP sessions in `mcp`.
+public func buildApplication(
+    database: Database, settings: ServerSettings, jobs: JobRunner, mcp: MCPHTTPSessions, logger: Logger
+) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(database: database, maxUpload: settings.maxUpload, jobs: jobs),
+        router: buildRouter(database: database, maxUpload: settings.maxUpload, jobs: jobs, mcp: mcp),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "touchbase"),
         logger: logger)
 }

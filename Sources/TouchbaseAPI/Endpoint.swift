@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TouchbaseDomain
+import TouchbaseService
 import TouchbaseStore
 
 /// A documented parameter of an endpoint.
@@ -41,6 +42,8 @@ public struct Endpoint: Sendable {
     public var responseSchema: JSONValue? = nil
     /// Problem statuses this route can answer besides 401/403.
     public var problems: [Int] = []
+    /// The output model of the operation the route binds; the response schema is written from it.
+    public var outputShape: Shape? = nil
     public let handler: @Sendable (Request, AppRequestContext) async throws -> Response
 
     init(

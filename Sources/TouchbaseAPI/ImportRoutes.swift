@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import TouchbaseDomain
 import TouchbaseImport
+import TouchbaseService
 import TouchbaseStore
 
 extension Routes {
@@ -101,7 +102,7 @@ extension Routes {
                 _ = try await jobs.undo(id)
                 return HTTP.record(try await store.get(Entities.importJobs, id), status: .ok)
             },
-        ] + Resources.endpoints(Entities.importJobs, store: store)
+        ] + Resources.endpoints(Entities.importJobs, store: store, writes: Writes(database: database))
     }
 
     /// The import's options from the query string, or a 422 naming the bad one.

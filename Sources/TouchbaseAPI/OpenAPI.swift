@@ -12,75 +12,20 @@ public enum OpenAPI {
         ]
     }
 
-    /// JSON Schema of one field. Filters take the bare type; nullable fields accept null.
-    static func fieldSchema(_ field: Field, forFilter: Bool = false) -> JSONValue {
-        var schema: [String: JSONValue]
-        switch field.type {
-        case .uuid: schema = ["type": "string", "format": "uuid"]
-        case .text: schema = ["type": "string"]
-        case .integer: schema = ["type": "integer"]
-        case .decimal: schema = ["type": "number"]
-        case .boolean: schema = ["type": "boolean"]
-        case .timestamp: schema = ["type": "string", "format": "date-time"]
-        case .date: schema = ["type": "string", "format": "date"]
-        case .jsonObject: schema = ["type": "object"]
-        case .jsonArray: schema = ["type": "array"]
-        }
-        if let vocabulary = field.vocabulary { schema["enum"] = .array(vocabulary.map { .string($0) }) }
-        if let range = field.bounds {
-            schema["minimum"] = field.type == .integer ? .int(Int64(range.lowerBound)) : .double(range.lowerBound)
-            schema["maximum"] = field.type == .integer ? .int(Int64(range.upperBound)) : .double(range.upperBound)
-        }
-        switch field.normalization {
-        case .email?: schema["pattern"] = "^\\s*[^\\s@,;<>\\u0000]+@[^\\s@,;<>.\\u0000]+(\\.[^\\s@,;<>.\\u0000]+)+\\s*$"
-        case .domain?: schema["pattern"] = "^\\s*(https?://)?(www\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+\\.?(/\\S*)?\\s*$"
-        case .url?: schema["pattern"] = "^\\s*[^\\s\\u0000]+\\s*$"
-        case nil where field.type == .text:
-            schema["pattern"] = field.required ? "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" : "^[^\\u0000]*$"
-        case nil: break
-        }
-        if forFilter { return .object(schema) }
-        if !field.summary.isEmpty { schema["description"] = .string(field.summary) }
-        if let d = field.defaultValue { schema["default"] = d }
-        if field.access == .readOnly { schema["readOnly"] = true }
-        if field.nullable, case .string(let t)? = schema["type"] {
-            schema["type"] = [.string(t), "null"]
-            if case .array(let words)? = schema["enum"] { schema["enum"] = .array(words + [.null]) }
-        }
-        return .object(schema)
-    }
+    /// JSON Schema of one field (see `Field.jsonSchema`).
+    static func fieldSchema(_ field: Field, forFilter: Bool = false) -> JSONValue { field.jsonSchema(forFilter: forFilter) }
 
     static func entitySchemas(_ entity: Entity) -> [String: JSONValue] {
         var all: [String: JSONValue] = [:]
-        var create: [String: JSONValue] = [:]
-        var update: [String: JSONValue] = [:]
-        for field in entity.fields {
-            let schema = fieldSchema(field)
-            all[field.name] = schema
-            if field.isWritable { create[field.name] = schema }
-            if field.access == .writable { update[field.name] = schema }
-        }
-        let required = entity.fields.filter(\.required).map { JSONValue.string($0.name) }
+        for field in entity.fields { all[field.name] = fieldSchema(field) }
         let name = entity.schemaName
-        var createSchema: [String: JSONValue] = [
-            "type": "object", "description": .string("Fields of a new \(entity.singular)."),
-            "properties": .object(create), "required": .array(required), "additionalProperties": false,
-        ]
-        for group in entity.requiredAny {
-            createSchema["anyOf"] = .array(group.map { field in
-                ["required": [.string(field)], "properties": .object([field: ["type": "string", "format": "uuid"]])]
-            })
-        }
         return [
             name: [
                 "type": "object", "description": .string(entity.summary), "properties": .object(all),
                 "required": .array(entity.fields.map { .string($0.name) }),
             ],
-            "\(name)Create": .object(createSchema),
-            "\(name)Update": [
-                "type": "object", "description": .string("Fields to change; others stay."), "properties": .object(update),
-                "additionalProperties": false,
-            ],
+            "\(name)Create": entity.createSchema,
+            "\(name)Update": entity.updateSchema,
             "\(name)Page": listOf(ref(name)),
         ]
     }
@@ -116,52 +61,8 @@ public enum OpenAPI {
             ],
             "Health": ["type": "object", "properties": ["status": ["type": "string"], "database": ["type": "string", "enum": ["sqlite", "postgres"]]]],
             "EngagementMetrics": ["type": "object", "properties": .object(metricsProps)],
-            "AccountHealth": [
-                "type": "object", "description": "Account health 0-100: coverage 20, engagement 30, recency 20, pipeline 20, relationships 10.",
-                "properties": [
-                    "company_id": ["type": "string", "format": "uuid"], "total_score": ["type": "number", "minimum": 0, "maximum": 100],
-                    "breakdown": ["type": "object", "additionalProperties": ["type": "object", "properties": ["score": ["type": "number"], "max": ["type": "number"]]]],
-                    "health_status": ["type": "string", "enum": ["excellent", "good", "fair", "poor", "critical"]],
-                    "recommendations": ["type": "array", "items": ["type": "string"]],
-                ],
-            ],
-            "AccountOverview": [
-                "type": "object",
-                "properties": [
-                    "company": ref("Company"),
-                    "contacts": ["type": "object", "properties": [
-                        "total": ["type": "integer"], "primary": ["type": "array", "items": ref("Contact")],
-                        "decision_makers": ["type": "array", "items": ref("Contact")], "champions": ["type": "array", "items": ref("Contact")],
-                        "all": ["type": "array", "items": ref("Contact")],
-                    ]],
-                    "relationships": ["type": "array", "items": ref("ContactRelationship")],
-                    "active_conversations": ["type": "array", "items": ref("Conversation")],
-                    "summary": ref("AccountOverviewRow"),
-                ],
-            ],
-            "ExpansionTarget": [
-                "type": "object",
-                "properties": [
-                    "contact": ref("Contact"), "relationship_to_primary": object, "engagement_status": object,
-                    "priority_score": ["type": "number", "minimum": 0, "maximum": 100],
-                ],
-            ],
-            "ConversationContext": [
-                "type": "object",
-                "properties": [
-                    "contact": ref("Contact"), "company": ["anyOf": [ref("Company"), ["type": "null"]]], "conversations": object,
-                    "engagement": object, "relationships": object,
-                ],
-            ],
             "RelatedContact": [
                 "allOf": [ref("ContactRelationship"), ["type": "object", "properties": ["contact": ref("Contact")]]]
-            ],
-            "RecommendedSolution": [
-                "type": "object",
-                "properties": [
-                    "solution_id": ["type": "string", "format": "uuid"], "name": ["type": "string"], "solution": ref("Solution"),
-                    "score": ["type": "number", "minimum": 0, "maximum": 1], "matched": ["type": "array", "items": ["type": "string"]],
-                ],
             ],
             "LLMUsageSummary": [
                 "type": "object",
@@ -195,25 +96,6 @@ public enum OpenAPI {
                 "type": "object",
                 "properties": ["added": ["type": "integer"], "members": ["type": "array", "items": ref("CampaignContact")]],
             ],
-            "CompanyCheck": [
-                "type": "object", "required": ["kind"], "properties": ["kind": ["type": "string", "enum": ["site", "linkedin", "news"]]],
-            ],
-            "ContactCheck": [
-                "type": "object", "required": ["kind"],
-                "properties": [
-                    "kind": ["type": "string", "enum": ["profile", "email"]],
-                    "email_status": ["type": "string", "enum": ["green", "yellow", "red", "gray"]],
-                    "email_confidence": ["type": "number", "minimum": 0, "maximum": 100], "email_source_url": ["type": "string"],
-                ],
-            ],
-            "QueueItem": [
-                "type": "object",
-                "properties": [
-                    "company_id": ["type": "string", "format": "uuid"], "contact_id": ["type": "string", "format": "uuid"],
-                    "url_type": ["type": "string"], "url": ["type": "string"], "email": ["type": "string"],
-                    "last_checked_at": ["type": ["string", "null"], "format": "date-time"],
-                ],
-            ],
             "PromotionResult": [
                 "type": "object",
                 "properties": [
@@ -222,24 +104,6 @@ public enum OpenAPI {
                 ],
             ],
             "DataQuality": ["type": "object"],
-            "QCResult": [
-                "type": "object",
-                "properties": [
-                    "passed": ["type": "boolean"], "draft": ref("MessageDraft"),
-                    "flags": ["type": "array", "items": ["type": "object", "properties": ["code": ["type": "string"], "message": ["type": "string"]]]],
-                ],
-            ],
-            "ExperimentResults": [
-                "type": "object",
-                "description": "Counts per group and a two-sided test of the two best groups (two-proportion z-test, or Fisher's exact test when an expected count is under 5); winner only when every compared group has min_sent sends and p < 0.05.",
-                "properties": [
-                    "experiment": ref("Experiment"), "metric": ["type": "string"], "groups": ["type": "array", "items": object],
-                    "compared": ["type": ["array", "null"], "items": ["type": "string"]], "test": ["type": ["object", "null"]],
-                    "minimum_sent": ["type": "integer"], "needed": ["type": "object", "additionalProperties": ["type": "integer"]],
-                    "verdict": ["type": "string", "enum": ["winner_A", "winner_B", "winner_C", "inconclusive", "insufficient_data"]],
-                    "winner": ["type": ["string", "null"]],
-                ],
-            ],
             "GroupAssignment": [
                 "type": "object", "additionalProperties": false,
                 "properties": [
@@ -252,14 +116,6 @@ public enum OpenAPI {
                     "children": ["type": "array", "items": ["$ref": "#/components/schemas/AgentRunTree"]],
                     "total_tokens": ["type": "integer"], "total_duration_ms": ["type": "integer"], "run_count": ["type": "integer"],
                 ]]],
-            ],
-            "TouchpointEvent": [
-                "type": "object", "required": ["type"], "additionalProperties": false,
-                "properties": [
-                    "type": ["type": "string", "enum": .array(TouchpointRepository.eventTypes.map { .string($0) })],
-                    "response": ["type": ["string", "null"], "description": "The reply text, with type replied."],
-                    "at": ["type": ["string", "null"], "format": "date-time", "description": "When it happened (default now)."],
-                ],
             ],
         ]
     }
@@ -290,7 +146,8 @@ public enum OpenAPI {
             }
             if let content = e.requestContent { op["requestBody"] = content }
             var responses: [String: JSONValue] = [:]
-            let success: JSONValue = e.responseSchema.map { ["description": "Success.", "content": ["application/json": ["schema": $0]]] }
+            let responseSchema = e.outputShape.map { $0.referencingSchema(models: &schemas) } ?? e.responseSchema
+            let success: JSONValue = responseSchema.map { ["description": "Success.", "content": ["application/json": ["schema": $0]]] }
                 ?? ["description": "Success, no content."]
             responses[String(e.successStatus)] = success
             var problems = e.problems

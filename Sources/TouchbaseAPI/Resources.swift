@@ -1,15 +1,15 @@
 import Foundation
 import Hummingbird
 import TouchbaseDomain
+import TouchbaseService
 import TouchbaseStore
 
 /// The five CRUD endpoints of every described entity, derived from its description.
 enum Resources {
     static let reservedQuery: Set<String> = ["limit", "cursor", "q"]
 
-    static func endpoints(_ entity: Entity, store: RecordStore, after: (@Sendable (Record, Bool) async throws -> Record)? = nil)
-        -> [Endpoint]
-    {
+    /// Writes go through `writes`, so the rules that follow a write (`WriteRules`) are the same as on every face.
+    static func endpoints(_ entity: Entity, store: RecordStore, writes: Writes) -> [Endpoint] {
         let base = "/api/v1/\(entity.path)"
         let name = entity.schemaName
         let tag = entity.table
@@ -39,8 +39,7 @@ enum Resources {
                 .post, base, "create\(name)", "Create a \(entity.singular)", tag: tag, access: .write,
                 request: OpenAPI.ref("\(name)Create"), status: 201, response: OpenAPI.ref(name), problems: [400, 409, 422]
             ) { request, context in
-                var record = try await store.create(entity, try await HTTP.object(request, context: context))
-                if let after { record = try await after(record, true) }
+                let record = try await writes.create(entity, try await HTTP.object(request, context: context))
                 var response = HTTP.record(record, status: .created)
                 response.headers[.location] = "\(base)/\(record.id.lowercased)"
                 return response
@@ -58,8 +57,7 @@ enum Resources {
             ) { request, context in
                 let id = try HTTP.id(context, entity: entity.singular)
                 let patch = try await HTTP.object(request, context: context)
-                var record = try await store.update(entity, id, patch)
-                if let after { record = try await after(record, false) }
+                let record = try await writes.update(entity, id, patch)
                 return HTTP.record(record)
             },
             Endpoint(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Logging
+import TouchbaseMCP
 import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseStore
@@ -30,10 +31,12 @@ public struct Settings: Sendable {
     public var port: Int
     /// The largest import upload `serve` accepts, in bytes (`TOUCHBASE_MAX_UPLOAD`: bytes, or `512M`, `1G`).
     public var maxUpload: Int
+    /// MCP tool calls per token per minute (`TOUCHBASE_MCP_RATE`, default 600).
+    public var mcpRate: Int = MCPSettings.defaultRate
 
     /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
     /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
-    /// `TOUCHBASE_MAX_UPLOAD`).
+    /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`).
     public static func read(
         database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -58,9 +61,15 @@ public struct Settings: Sendable {
         guard let maxUpload = ByteCount.parse(uploadText) else {
             throw ValidationError("TOUCHBASE_MAX_UPLOAD must be a size in bytes such as 1073741824, 512M or 1G; got '\(uploadText)'.")
         }
-        return Settings(
+        let rateText = reader.string(forKey: "mcp.rate", default: String(MCPSettings.defaultRate))
+        guard let mcpRate = Int(rateText.trimmed), (1...1_000_000).contains(mcpRate) else {
+            throw ValidationError("TOUCHBASE_MCP_RATE must be a number of tool calls a minute from 1 to 1000000; got '\(rateText)'.")
+        }
+        var settings = Settings(
             databaseURL: reader.string(forKey: "database.url", default: DatabaseLocation.defaultPath), logLevel: level,
             host: reader.string(forKey: "host", default: "127.0.0.1"), port: port, maxUpload: maxUpload)
+        settings.mcpRate = mcpRate
+        return settings
     }
 
     public var location: DatabaseLocation { DatabaseLocation(databaseURL) }

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
+import TouchbaseMCP
 import TouchbaseStore
 
 /// The `touchbase` command.
@@ -16,7 +17,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self])
+        subcommands: [Serve.self, MCPCommand.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self])
 
     public init() {}
 }
@@ -51,14 +52,17 @@ public struct Serve: AsyncParsableCommand {
             if interrupted > 0 { logger.warning("\(interrupted) import job(s) left by a stopped server, without their upload, marked failed") }
             let removed = try await jobs.removeStaleFiles()
             if removed > 0 { logger.info("removed \(removed) upload or errors file(s) no import job needs any more (in \(jobs.directory.path))") }
+            let mcp = MCPHTTPSessions(database: database, settings: MCPSettings(ratePerMinute: settings.mcpRate), logger: logger)
             let app = buildApplication(
-                database: database, settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload),
-                jobs: runner, logger: logger)
+                database: database,
+                settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload, mcpRate: settings.mcpRate),
+                jobs: runner, mcp: mcp, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: runner), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()
+                await mcp.closeAll()
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 throw DomainError.badRequest(
                     "Port \(settings.port) on \(settings.host) is in use by another program: stop it, or serve on another port with --port (TOUCHBASE_PORT).")

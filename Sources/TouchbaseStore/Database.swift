@@ -82,6 +82,12 @@ struct SQLiteSource: ConnectionPoolSource {
 /// started inside records it.
 public enum AuditContext {
     @TaskLocal public static var actor: String?
+
+    /// The agent run the writes are made under, when the actor is one (`agent:<run id>`).
+    public static var agentRun: UUID? {
+        guard let actor, actor.hasPrefix("agent:") else { return nil }
+        return UUID(uuidString: String(actor.dropFirst("agent:".count)))
+    }
 }
 
 /// A Touchbase database: a connection pool on one engine, with transactions kept on one connection.

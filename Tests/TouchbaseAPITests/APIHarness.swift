@@ -7,6 +7,7 @@ import Testing
 import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
+import TouchbaseMCP
 import TouchbaseStore
 import TouchbaseTestSupport
 
@@ -29,9 +30,13 @@ struct APIHarness: Sendable {
     let tokens: [Role: String]
     /// Where this app keeps import uploads and errors files.
     let importsDirectory: URL
+    /// The `/mcp` sessions of this app, and the rate limit its MCP sessions share.
+    let mcpSessions: MCPHTTPSessions
+    let limiter: RateLimiter
 
     static func run(
-        _ engine: TestEngine, maxUpload: Int = ServerSettings.defaultMaxUpload, _ body: @Sendable (APIHarness) async throws -> Void
+        _ engine: TestEngine, maxUpload: Int = ServerSettings.defaultMaxUpload, mcpRate: Int = MCPSettings.defaultRate,
+        _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await engine.withDatabase { db in
             var tokens: [Role: String] = [:]
@@ -45,20 +50,31 @@ struct APIHarness: Sendable {
             // Imports run on a job runner of their own, as in `serve`, stopped before the database closes.
             let runner = JobRunner(logger: logger)
             let jobs = Task { try await runner.run() }
+            let mcp = MCPHTTPSessions(database: db, settings: MCPSettings(ratePerMinute: mcpRate), logger: logger)
             let app = Application(
-                router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner), logger: logger)
+                router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp), logger: logger)
+            let limiter = RateLimiter(perMinute: mcpRate)
             let finalTokens = tokens
             var failure: (any Error)?
             do {
                 try await app.test(.router) { client in
-                    try await body(APIHarness(client: client, database: db, tokens: finalTokens, importsDirectory: imports))
+                    try await body(
+                        APIHarness(client: client, database: db, tokens: finalTokens, importsDirectory: imports, mcpSessions: mcp, limiter: limiter))
                 }
             } catch {
                 failure = error
             }
+            await mcp.closeAll()
             jobs.cancel()
             _ = await jobs.result
             if let failure { throw failure }
+        }
+    }
+
+    /// Sends a request with these headers and a raw body.
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields, body: String? = nil) async throws -> Reply {
+        try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
         }
     }
 

@@ -29,6 +29,7 @@ extension Vocabulary {
     public static let experimentStatus = ["active", "completed", "inconclusive"]
     public static let runType = [
         "research", "draft", "qc", "analysis", "pre_brief", "batch_build", "reply_triage", "call_prep", "signal_scan",
+        "mcp", "tool_call",
     ]
     public static let runStatus = ["running", "success", "partial", "error"]
     public static let auditAction = ["insert", "update", "delete"]
@@ -364,6 +365,7 @@ extension Entities {
             Field("status", .text, vocabulary: Vocabulary.runStatus, default: "running", "running, success, partial, error."),
             Field("error_message", .text, "Error, if any."),
             ref("parent_run_id", "agent_runs", "The run this is a sub-task of."),
+            Field("tool_name", .text, "The MCP tool a tool_call run ran."),
             Field("started_at", .timestamp, computedDefault: true, "Start (default now)."),
             Field("completed_at", .timestamp, "End."),
             createdAt, updatedAt,

@@ -153,6 +153,7 @@ public struct Entity: Sendable, Hashable {
         "industries": ["name"],
         "signals": ["dedupe_key"],
         "llm_usage": ["workflow_name"],
+        "agent_runs": ["agent_name"],
     ]
 
     /// Field name → position in `fields`.

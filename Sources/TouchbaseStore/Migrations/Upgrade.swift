@@ -14,6 +14,9 @@ extension Migrations {
         Migration(version: 14, name: "followup_order", sqlite: followupOrder0014, postgres: followupOrder0014),
         Migration(version: 15, name: "word_count_blanks", sqlite: [], postgres: wordCountPostgres0015),
         Migration(version: 16, name: "search_prefixes", sqlite: searchPrefixesSQLite0016, postgres: []),
+        Migration(
+            version: 17, name: "agent_ledger", sqlite: agentLedgerSQLite0017, postgres: agentLedgerPostgres0017,
+            sqliteFromSchema: agentLedgerTriggers0017),
     ]
 
     /// Every migration, in order (`all` is the shipped registry of 1-13).

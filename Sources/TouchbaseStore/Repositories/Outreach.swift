@@ -262,20 +262,7 @@ public struct OutreachRepository: Sendable {
     /// A run with its sub-runs, nested, with token and duration totals over each subtree.
     public func agentRunTree(_ id: UUID) async throws -> JSONValue {
         _ = try await store.get(Entities.agentRuns, id)
-        let d = dialect
-        let query = SQLQueryString(
-            """
-            WITH RECURSIVE tree(id) AS (
-                SELECT id FROM agent_runs WHERE id = \(d.bind(id))
-                UNION SELECT a.id FROM agent_runs a JOIN tree ON a.parent_run_id = tree.id
-            ) SELECT id FROM tree
-            """)
-        let ids = try await database.withConnection { sql in
-            try await sql.raw(query).all().map { row in
-                UUID(uuidString: try d.decode(row, "id", as: .uuid).stringValue ?? "")!
-            }
-        }
-        let runs = try await store.fetchMany(Entities.agentRuns, ids)
+        let runs = try await AgentLedgerRepository(database: database).runTree(id)
         let children = Dictionary(grouping: runs, by: { $0.uuid("parent_run_id") })
         func node(_ run: Record) -> (JSONValue, Int, Int, Int) {
             var tokens = run.int("tokens_used")

@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TouchbaseDomain
+import TouchbaseService
+import TouchbaseStore
+
+/// Ours, not Foundation's.
+typealias Operation = TouchbaseService.Operation
+
+/// How a route fills an operation's arguments.
+struct Binding: Sendable {
+    /// Path parameter → (argument, what it names for a 404).
+    var path: [String: (argument: String, entity: String)] = [:]
+    /// Path parameter → argument, taken as text (a name, not an id).
+    var names: [String: String] = [:]
+    /// Arguments the route fixes (a queue's name).
+    var fixed: [String: JSONValue] = [:]
+    /// Whether the JSON body carries arguments (POST/PUT); otherwise the query string does.
+    var body = false
+}
+
+extension Endpoint {
+    /// An operation bound to a route: its path ids (a malformed one is a 404, as on every route), then the query string
+    /// read by the fields' types or the JSON body; the operation checks the rest. The response is the operation's
+    /// output, its OpenAPI schema derived from the output model.
+    init(
+        _ method: HTTPRequest.Method, _ path: String, _ operationID: String, operation op: Operation, tag: String, summary: String? = nil,
+        binding: Binding = Binding(), status: Int = 200, problems: [Int]
+    ) {
+        let bound = Set(binding.path.values.map(\.argument)).union(binding.fixed.keys).union(binding.names.values)
+        let fields = op.fields.filter { !bound.contains($0.name) }
+        var parameters = binding.path.keys.sorted().map { name in
+            Parameter.path(name, "The \(binding.path[name]!.entity)'s id.")
+        }
+        parameters += binding.names.keys.sorted().map { name in
+            Parameter(name: name, location: "path", required: true, schema: ["type": "string"], summary: op.fields.first { $0.name == binding.names[name] }?.summary ?? "")
+        }
+        var request: JSONValue?
+        if binding.body {
+            var properties: [String: JSONValue] = [:]
+            for field in fields { properties[field.name] = field.jsonSchema() }
+            request = [
+                "type": "object", "properties": .object(properties), "additionalProperties": false,
+                "required": .array(fields.filter(\.required).map { .string($0.name) }),
+            ]
+        } else {
+            parameters += fields.map { field in
+                Parameter(
+                    name: field.name, location: "query", required: field.required, schema: field.jsonSchema(forFilter: true),
+                    summary: field.summary)
+            }
+        }
+        let success = HTTPResponse.Status(code: status)
+        self.init(
+            method, path, operationID, summary ?? op.title, tag: tag, access: op.access, parameters: parameters, request: request,
+            status: status, problems: problems
+        ) { req, context in
+            var arguments = binding.fixed
+            if binding.body {
+                arguments.merge(try await HTTP.object(req, context: context)) { fixed, _ in fixed }
+            } else {
+                var text: [String: String] = [:]
+                for (key, value) in req.uri.queryParameters where op.fields.contains(where: { $0.name == String(key) }) {
+                    text[String(key)] = String(value)
+                }
+                arguments.merge(op.arguments(fromText: text)) { fixed, _ in fixed }
+            }
+            for (name, argument) in binding.names {
+                arguments[argument] = .string(context.parameters.get(name)?.removingPercentEncoding ?? "")
+            }
+            for (name, target) in binding.path {
+                arguments[target.argument] = .string(try HTTP.id(context, name, entity: target.entity).lowercased)
+            }
+            switch try await op.run(arguments) {
+            case .record(let record): return HTTP.record(record, status: success)
+            case .records(let records, let cursor): return HTTP.page(records, nextCursor: cursor)
+            case .list(let values): return HTTP.list(values)
+            case .json(let value): return HTTP.json(value, status: success)
+            }
+        }
+        outputShape = op.output
+    }
+}
+
+extension Routes {
+    /// The special endpoints that are bindings of the operation catalogue.
+    static func operations(_ catalogue: Catalogue) -> [Endpoint] {
+        func op(_ name: String) -> Operation { catalogue[name]! }
+        let company = ["id": (argument: "company_id", entity: "company")]
+        let contact = ["id": (argument: "contact_id", entity: "contact")]
+        var endpoints: [Endpoint] = [
+            Endpoint(
+                .get, "/api/v1/companies/{id}/overview", "getAccountOverview", operation: op("get_account_overview"), tag: "companies",
+                summary: "Account overview: company, contacts, relationships, active conversations and summary", binding: Binding(path: company),
+                problems: [404]),
+            Endpoint(
+                .get, "/api/v1/companies/{id}/health", "getAccountHealth", operation: op("get_account_health"), tag: "companies",
+                summary: "Account health score 0-100 with breakdown", binding: Binding(path: company), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/contacts/{id}/colleagues", "listColleagues", operation: op("list_colleagues"), tag: "relationships",
+                summary: "Other contacts at the same company, with the mapped relationship if any", binding: Binding(path: contact), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/contacts/{id}/expansion-targets", "listExpansionTargets", operation: op("find_expansion_targets"),
+                tag: "relationships", summary: "Related colleagues to reach next, by priority score", binding: Binding(path: contact),
+                problems: [404, 422]),
+            Endpoint(
+                .get, "/api/v1/contacts/{id}/context", "getConversationContext", operation: op("get_contact_context"), tag: "contacts",
+                summary: "Everything needed to write to a contact: person, company, conversations, engagement, relationships",
+                binding: Binding(path: contact), problems: [404, 422]),
+            Endpoint(
+                .post, "/api/v1/touchpoints/{id}/events", "recordTouchpointEvent", operation: op("record_engagement"), tag: "touchpoints",
+                summary: "Record delivered, opened, clicked, replied, bounced or failed; the outcome follows",
+                binding: Binding(path: ["id": ("touchpoint_id", "touchpoint")], body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .post, "/api/v1/contacts/{id}/icp-score", "scoreContactICP", operation: op("score_icp"), tag: "icp",
+                summary: "Score a contact 0-12 against the ICP profile; stores an icp_scores row and recomputes the priority",
+                binding: Binding(path: contact), status: 201, problems: [404]),
+            Endpoint(
+                .post, "/api/v1/message-drafts/{id}/qc", "checkDraft", operation: op("run_draft_qc"), tag: "message_drafts",
+                summary: "Run the QC checks on a draft; sets qc_passed and qc_flags", binding: Binding(path: ["id": ("draft_id", "message draft")]),
+                problems: [404]),
+            Endpoint(
+                .get, "/api/v1/followups/due", "listFollowupsDue", operation: op("list_followups_due"), tag: "followups",
+                summary: "Pending and overdue follow-ups by due date", problems: [422]),
+            Endpoint(
+                .get, "/api/v1/experiments/{id}/results", "getExperimentResults", operation: op("get_experiment_results"), tag: "experiments",
+                summary: "Group counts from the batches and the verdict (z-test, or Fisher's exact test on small counts); a winner only with enough sends and p < 0.05. Changes nothing",
+                binding: Binding(path: ["id": ("experiment_id", "experiment")]), problems: [404, 422]),
+            Endpoint(
+                .get, "/api/v1/contacts/{id}/recommended-solutions", "listRecommendedSolutions", operation: op("recommend_solutions"),
+                tag: "solutions", summary: "Solutions mapped to the contact's industry, ranked by overlap with research",
+                binding: Binding(path: contact), problems: [404]),
+            Endpoint(
+                .post, "/api/v1/companies/{id}/checked", "markCompanyChecked", operation: op("mark_checked"), tag: "queues",
+                summary: "Record a site, LinkedIn or news check now", binding: Binding(path: company, body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .post, "/api/v1/contacts/{id}/checked", "markContactChecked", operation: op("mark_checked"), tag: "queues",
+                summary: "Record a profile or email check now (an email check may carry email_status, email_confidence, email_source_url)",
+                binding: Binding(path: contact, body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .get, "/api/v1/agent-runs/{id}/ledger", "getAgentRunLedger", operation: op("get_agent_run_ledger"), tag: "agent_runs",
+                summary: "What a run and its child runs did: tool calls, records changed (from the audit log), tokens and cost",
+                binding: Binding(path: ["id": ("run_id", "agent run")]), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/agents/{name}/ledger", "getAgentLedger", operation: op("get_agent_ledger"), tag: "agent_runs",
+                summary: "What an agent's runs did since a time: runs, tool calls, records changed, tokens and cost",
+                binding: Binding(names: ["name": "agent_name"]), problems: [422]),
+        ]
+        for queue in QueueRepository.queues {
+            endpoints.append(
+                Endpoint(
+                    .get, "/api/v1/queues/\(queue)", "queue" + queue.split(separator: "-").map { $0.capitalized }.joined(),
+                    operation: op("list_queue"), tag: "queues", summary: "Items whose check is missing or older than `days`, oldest first; gone once checked",
+                    binding: Binding(fixed: ["queue": .string(queue)]), problems: [422]))
+        }
+        return endpoints
+    }
+}

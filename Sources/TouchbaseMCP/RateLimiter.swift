@@ -1,0 +1,25 @@
+import Foundation
+
+/// Tool calls per token per minute: a token bucket per key that refills continuously.
+public actor RateLimiter {
+    public nonisolated let perMinute: Int
+    var buckets: [String: (tokens: Double, at: Date)] = [:]
+
+    public init(perMinute: Int) { self.perMinute = max(1, perMinute) }
+
+    /// nil when the call may go ahead; otherwise the seconds to wait.
+    public func take(_ key: String, now: Date = Date()) -> Double? {
+        let capacity = Double(perMinute)
+        let rate = capacity / 60
+        var bucket = buckets[key] ?? (capacity, now)
+        bucket.tokens = min(capacity, bucket.tokens + now.timeIntervalSince(bucket.at) * rate)
+        bucket.at = now
+        if bucket.tokens >= 1 {
+            bucket.tokens -= 1
+            buckets[key] = bucket
+            return nil
+        }
+        buckets[key] = bucket
+        return (1 - bucket.tokens) / rate
+    }
+}
