@@ -35,7 +35,7 @@ enum Routes {
         var endpoints: [Endpoint] = [
             Endpoint(.get, "/health", "health", "Liveness and database check", tag: "system", access: nil, response: OpenAPI.ref("Health"))
             { _, _ in
-                try await database.withConnection { sql in _ = try await sql.raw("SELECT 1 AS one").first() }
+                try await database.ping()
                 return HTTP.json(["status": "ok", "database": .string(database.engine.rawValue)])
             },
             // Graph and engagement endpoints come before the resources, so that their constant paths are matched first.

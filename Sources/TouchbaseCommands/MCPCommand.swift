@@ -40,15 +40,8 @@ public struct MCPCommand: AsyncParsableCommand {
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
             try await Migrator(database: database).upgrade()
-            let identity: MCPIdentity
-            if let secret = token ?? ProcessInfo.processInfo.environment["TOUCHBASE_TOKEN"], !secret.trimmed.isEmpty {
-                guard let found = try await TokenStore(database: database).authenticate(secret.trimmed) else {
-                    throw ValidationError("The token is unknown or revoked. Create one with 'touchbase token create --name NAME --role agent'.")
-                }
-                identity = MCPIdentity(name: found.name, role: found.role)
-            } else {
-                identity = MCPIdentity(name: "local", role: .agent)
-            }
+            let found = try await Runtime.token(token, database: database)
+            let identity = found.map { MCPIdentity(name: $0.name, role: $0.role) } ?? MCPIdentity(name: "local", role: .agent)
             let session = MCPSession(
                 database: database, identity: identity, limiter: RateLimiter(perMinute: settings.mcpRate),
                 settings: MCPSettings(ratePerMinute: settings.mcpRate, runType: runType), logger: logger)

@@ -87,6 +87,15 @@ enum Runtime {
         return logger
     }
 
+    /// The token given with `--token` or `TOUCHBASE_TOKEN`, if any; an unknown or revoked one is an error.
+    static func token(_ flag: String?, database: Database) async throws -> APIToken? {
+        guard let secret = flag ?? ProcessInfo.processInfo.environment["TOUCHBASE_TOKEN"], !secret.trimmed.isEmpty else { return nil }
+        guard let found = try await TokenStore(database: database).authenticate(secret.trimmed) else {
+            throw ValidationError("The token is unknown or revoked. Create one with 'touchbase token create --name NAME --role agent'.")
+        }
+        return found
+    }
+
     /// Opens the database, runs `body`, and always closes it.
     static func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: (Database) async throws -> T) async throws -> T {
         let database = try Database(location: settings.location, logger: logger, maxConnections: 8)

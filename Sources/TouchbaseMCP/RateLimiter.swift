@@ -3,12 +3,18 @@ import Foundation
 /// Tool calls per token per minute: a token bucket per key that refills continuously.
 public actor RateLimiter {
     public nonisolated let perMinute: Int
+    let clock: @Sendable () -> Date
     var buckets: [String: (tokens: Double, at: Date)] = [:]
 
-    public init(perMinute: Int) { self.perMinute = max(1, perMinute) }
+    /// `clock` tells the time (tests pass a fixed one).
+    public init(perMinute: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.perMinute = max(1, perMinute)
+        self.clock = clock
+    }
 
     /// nil when the call may go ahead; otherwise the seconds to wait.
-    public func take(_ key: String, now: Date = Date()) -> Double? {
+    public func take(_ key: String) -> Double? {
+        let now = clock()
         let capacity = Double(perMinute)
         let rate = capacity / 60
         var bucket = buckets[key] ?? (capacity, now)

@@ -229,20 +229,20 @@ public struct Catalogue: Sendable {
                 about: "Schedule a follow-up with a contact: contact_id and due_date (YYYY-MM-DD), optionally channel, touch_number and the draft to send. Refused for a do-not-contact contact."),
             Operation(
                 "list_followups_due", title: "Follow-ups due", access: .read, idempotent: true,
-                input: .fields([Field("until", .date, "Only those due on or before this day (default: all due)."), limit(default: 50)]),
+                input: .fields([Field("until", .date, "Only those due on or before this day (default: all due)."), limit(default: 100, max: ListQuery.maxLimit)]),
                 output: .page(.record(Entities.followups)),
                 description: "Pending and overdue follow-ups, earliest due first: the work queue of what to send next."
-            ) { args in .records(try await outreach.followupsDue(until: args.string("until"), limit: args.int("limit") ?? 50), nextCursor: nil) },
+            ) { args in .records(try await outreach.followupsDue(until: args.string("until"), limit: args.int("limit") ?? 100), nextCursor: nil) },
             Operation(
                 "list_queue", title: "Research queue", access: .read, idempotent: true,
                 input: .fields([
                     Field("queue", .text, required: true, vocabulary: QueueRepository.queues, "company-urls (sites, LinkedIn pages, news), profile-urls (LinkedIn profiles) or email-recheck."),
                     Field("days", .integer, range: 0...3650, default: 30, "Re-check what was last checked more than this many days ago."),
-                    limit(default: 50),
+                    limit(default: 100, max: ListQuery.maxLimit),
                 ]),
                 output: .page(Models.queueItem),
                 description: "What needs checking, oldest first: company URLs, profile URLs or emails whose last check is missing or older than days. Check each and call mark_checked."
-            ) { args in .list(try await queues.queue(args.string("queue")!, days: args.int("days") ?? 30, limit: args.int("limit") ?? 50)) },
+            ) { args in .list(try await queues.queue(args.string("queue")!, days: args.int("days") ?? 30, limit: args.int("limit") ?? 100)) },
             Operation(
                 "mark_checked", title: "Mark checked", access: .write,
                 input: .fields([

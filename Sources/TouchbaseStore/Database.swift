@@ -159,6 +159,11 @@ public final class Database: @unchecked Sendable {
 
     public var dialect: Dialect { Dialect(engine: engine) }
 
+    /// Answers once the database answers a query (the liveness check of `/health`).
+    public func ping() async throws {
+        try await withConnection { sql in _ = try await sql.raw("SELECT 1 AS one").first() }
+    }
+
     /// Runs `body` on one pooled connection.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {

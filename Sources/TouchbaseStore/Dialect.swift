@@ -279,7 +279,11 @@ public enum StoreErrors {
             case "23514": return DomainError.invalid(checkField(constraint), "breaks the rule \(constraint)")
             case "23502":
                 return DomainError.invalid(e.serverInfo?[.columnName] ?? "field", "is required")
-            case "22P02", "22007", "22008", "22003": return DomainError.badRequest(message)
+            // The server's own text differs from what SQLite would say (it stores what it is given): a neutral message
+            // names the kind of value instead, the same whichever engine is asked.
+            case "22P02": return DomainError.badRequest("A value could not be read as its field's type (a number, id, boolean or JSON value).")
+            case "22007", "22008": return DomainError.badRequest("A date or time could not be read, or is out of range.")
+            case "22003": return DomainError.badRequest("A number is out of its field's range.")
             case "P0001": return refusal(message)
             default: return error
             }

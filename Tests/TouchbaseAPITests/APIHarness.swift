@@ -36,7 +36,7 @@ struct APIHarness: Sendable {
 
     static func run(
         _ engine: TestEngine, maxUpload: Int = ServerSettings.defaultMaxUpload, mcpRate: Int = MCPSettings.defaultRate,
-        _ body: @Sendable (APIHarness) async throws -> Void
+        mcpClock: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await engine.withDatabase { db in
             var tokens: [Role: String] = [:]
@@ -53,7 +53,7 @@ struct APIHarness: Sendable {
             let mcp = MCPHTTPSessions(database: db, settings: MCPSettings(ratePerMinute: mcpRate), logger: logger)
             let app = Application(
                 router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp), logger: logger)
-            let limiter = RateLimiter(perMinute: mcpRate)
+            let limiter = RateLimiter(perMinute: mcpRate, clock: mcpClock)
             let finalTokens = tokens
             var failure: (any Error)?
             do {

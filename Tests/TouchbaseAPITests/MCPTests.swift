@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MCP
 import SQLKit
+import Synchronization
 import Testing
 import TouchbaseDomain
 import TouchbaseMCP
@@ -34,6 +35,13 @@ struct MCPTests {
         ])
         #expect(!rel.isError, "\(rel.text)")
         return (company["id"].stringValue!, ana, ben, dee)
+    }
+
+    @Test("the README documents every tool")
+    func documented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        for name in Catalogue.toolNames { #expect(readme.contains("`\(name)`"), "\(name) is not in the README") }
     }
 
     @Test("tools are listed with schemas and hints; a viewer sees only the read-only ones", arguments: TestEngine.all)
@@ -217,15 +225,43 @@ struct MCPTests {
 
     @Test("tool calls are rate limited per token, answered with the retry time", arguments: [TestEngine.sqlite])
     func rateLimit(engine: TestEngine) async throws {
-        try await APIHarness.run(engine, mcpRate: 3) { api in
+        // The limiter's clock stands still, so no call refills the bucket however slowly the test runs.
+        let start = Date()
+        try await APIHarness.run(engine, mcpRate: 3, mcpClock: { start }) { api in
             try await api.withMCP { mcp in
                 for _ in 0..<3 { #expect(!(try await mcp.call("search_companies")).isError) }
                 let limited = try await mcp.call("search_companies")
                 #expect(limited.isError && limited.text.contains("Retry in"))
                 #expect(limited.structured["error"]?["kind"] == "rate_limited")
-                #expect(limited.structured["error"]?["retry_after_seconds"]?.intValue ?? 0 >= 1)
+                #expect(limited.structured["error"]?["retry_after_seconds"] == 20)
+                // Another token has a bucket of its own.
+                try await api.withMCP(as: .member) { other in
+                    let reply = try await other.call("search_companies")
+                    #expect(!reply.isError)
+                }
             }
         }
+    }
+
+    @Test("a token's bucket holds a minute's calls and refills at that rate")
+    func refill() async {
+        final class Clock: Sendable {
+            let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
+            func advance(_ seconds: Double) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+        }
+        let clock = Clock()
+        let limiter = RateLimiter(perMinute: 60, clock: { clock.now.withLock { $0 } })
+        for _ in 0..<60 { #expect(await limiter.take("a") == nil) }
+        #expect(await limiter.take("a") == 1)
+        #expect(await limiter.take("b") == nil)
+        clock.advance(0.5)
+        #expect(await limiter.take("a") == 0.5)
+        clock.advance(0.5)
+        #expect(await limiter.take("a") == nil)
+        #expect(await limiter.take("a") != nil)
+        clock.advance(3600)
+        for _ in 0..<60 { #expect(await limiter.take("a") == nil) }
+        #expect(await limiter.take("a") != nil)
     }
 
     @Test("resources and prompts carry the real context", arguments: TestEngine.all)

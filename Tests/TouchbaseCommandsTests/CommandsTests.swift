@@ -128,4 +128,34 @@ struct CommandsTests {
         }
         await database.shutdown()
     }
+
+    @Test("run binds every operation: arguments by field type, errors naming the field, writes audited as cli:run")
+    func runOperations() async throws {
+        let dir = NSTemporaryDirectory() + "touchbase-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = ["--database", dir + "/cli.sqlite"]
+        try await run(["run", "--list"] + db)
+        try await run(["run", "create_company", "name=Umbrella", "domain=umbrella.io", "employee_count=250"] + db)
+        let database = try Database(location: .sqlite(path: dir + "/cli.sqlite"))
+        do {
+            let company = try #require(try await CompanyRepository(database: database).getByDomain("umbrella.io"))
+            #expect(company.int("employee_count") == 250)
+            try await run(["run", "create_signal", "company_id=\(company.id.lowercased)", "signal_type=funding", "--json", #"{"payload": {"round": "B"}}"#] + db)
+            let signals = try await RecordStore(database: database).select(Entities.signals)
+            #expect(signals.first?["payload"] == ["round": "B"])
+            let audit = try await RecordStore(database: database).select(Entities.auditLog, where: [("table_name", "signals")])
+            #expect(audit.map { $0.string("changed_by") } == ["cli:run"])
+            await #expect(throws: DomainError.validation([FieldIssue(field: "company_id", message: "must be a UUID")])) {
+                try await run(["run", "get_account_overview", "company_id=nope"] + db)
+            }
+            await #expect(throws: (any Error).self) { try await run(["run", "no_such_operation"] + db) }
+            #expect(throws: (any Error).self) { _ = try TouchbaseCommand.parseAsRoot(["run", "get_company", "company_id"]) }
+            let viewer = try await TokenStore(database: database).create(name: "looker", role: .viewer).secret
+            await #expect(throws: (any Error).self) { try await run(["run", "create_company", "name=X", "--token", viewer] + db) }
+        } catch {
+            Issue.record(error)
+        }
+        await database.shutdown()
+    }
 }
