@@ -42,12 +42,9 @@ public enum OpenAPI {
 
     static let object: JSONValue = ["type": "object"]
 
+    /// The schemas no operation's output model writes: problems, /health and the slot assignment's body.
     static var extraSchemas: [String: JSONValue] {
-        let metricsProps: [String: JSONValue] = Dictionary(
-            uniqueKeysWithValues: ["total_touchpoints", "outbound", "inbound", "emails_sent", "delivered", "opened", "clicked", "replied", "bounced"]
-                .map { ($0, ["type": "integer"] as JSONValue) }
-                + ["open_rate", "click_rate", "reply_rate", "bounce_rate"].map { ($0, ["type": "number", "description": "Percent of outbound touchpoints, one decimal."] as JSONValue) })
-        return [
+        [
             "Problem": [
                 "type": "object", "description": "RFC 9457 problem details.", "required": ["type", "title", "status", "detail"],
                 "properties": [
@@ -60,62 +57,9 @@ public enum OpenAPI {
                 ],
             ],
             "Health": ["type": "object", "properties": ["status": ["type": "string"], "database": ["type": "string", "enum": ["sqlite", "postgres"]]]],
-            "EngagementMetrics": ["type": "object", "properties": .object(metricsProps)],
-            "RelatedContact": [
-                "allOf": [ref("ContactRelationship"), ["type": "object", "properties": ["contact": ref("Contact")]]]
-            ],
-            "LLMUsageSummary": [
-                "type": "object",
-                "properties": [
-                    "key": ["type": "string"], "calls": ["type": "integer"], "prompt_tokens": ["type": "integer"],
-                    "completion_tokens": ["type": "integer"], "total_tokens": ["type": "integer"], "cost": ["type": "number"],
-                    "latency_p50_ms": ["type": ["number", "null"]], "latency_p95_ms": ["type": ["number", "null"]],
-                ],
-            ],
-            "SlotSuggestion": [
-                "type": "object",
-                "properties": ["role_code": ["type": "string"], "candidates": ["type": "array", "items": object]],
-            ],
             "SlotAssignment": [
                 "type": "object", "required": ["contact_id"], "additionalProperties": false,
                 "properties": ["contact_id": ["type": ["string", "null"], "format": "uuid"]],
-            ],
-            "Verification": [
-                "type": "object", "required": ["email_status"], "additionalProperties": false,
-                "properties": [
-                    "email_status": ["type": "string", "enum": ["green", "yellow", "red", "gray"]],
-                    "email_confidence": ["type": ["number", "null"], "minimum": 0, "maximum": 100],
-                    "email_source_url": ["type": ["string", "null"], "pattern": "^[^\\u0000]*$"],
-                    "email_checked_at": ["type": ["string", "null"], "format": "date-time"],
-                ],
-            ],
-            "CompanyReference": [
-                "type": "object", "required": ["company_id"], "properties": ["company_id": ["type": "string", "format": "uuid"]],
-            ],
-            "MembersAdded": [
-                "type": "object",
-                "properties": ["added": ["type": "integer"], "members": ["type": "array", "items": ref("CampaignContact")]],
-            ],
-            "PromotionResult": [
-                "type": "object",
-                "properties": [
-                    "inserted": ["type": "integer"], "updated": ["type": "integer"], "skipped": ["type": "integer"], "failed": ["type": "integer"],
-                    "errors": ["type": "array", "items": ["type": "object", "properties": ["row": ["type": "integer"], "reason": ["type": "string"]]]],
-                ],
-            ],
-            "DataQuality": ["type": "object"],
-            "GroupAssignment": [
-                "type": "object", "additionalProperties": false,
-                "properties": [
-                    "groups": ["type": "array", "items": ["type": "string", "enum": ["A", "B", "C"]], "minItems": 2, "maxItems": 3, "uniqueItems": true],
-                    "seed": ["type": "integer", "minimum": 0, "maximum": .int(Int64.max)],
-                ],
-            ],
-            "AgentRunTree": [
-                "allOf": [ref("AgentRun"), ["type": "object", "properties": [
-                    "children": ["type": "array", "items": ["$ref": "#/components/schemas/AgentRunTree"]],
-                    "total_tokens": ["type": "integer"], "total_duration_ms": ["type": "integer"], "run_count": ["type": "integer"],
-                ]]],
             ],
         ]
     }

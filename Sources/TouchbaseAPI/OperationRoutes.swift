@@ -147,6 +147,91 @@ extension Routes {
                 summary: "What an agent's runs did since a time: runs, tool calls, records changed, tokens and cost",
                 binding: Binding(names: ["name": "agent_name"]), problems: [422]),
         ]
+        let conversation = ["id": (argument: "conversation_id", entity: "conversation")]
+        endpoints += [
+            Endpoint(
+                .get, "/api/v1/conversations/needing-followup", "listConversationsNeedingFollowup", operation: op("list_conversations_needing_followup"),
+                tag: "conversations", summary: "Active conversations whose next touch is due, oldest first", problems: [422]),
+            Endpoint(
+                .get, "/api/v1/contacts/{id}/relationships", "listContactRelationships", operation: op("list_contact_relationships"),
+                tag: "relationships", summary: "Every relationship of a contact, both directions, with the other contact",
+                binding: Binding(path: contact), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/conversations/{id}/touchpoints", "getTouchpointHistory", operation: op("get_touchpoint_history"),
+                tag: "touchpoints", summary: "The conversation's touchpoints in the order they happened", binding: Binding(path: conversation),
+                problems: [404]),
+            Endpoint(
+                .get, "/api/v1/conversations/{id}/metrics", "getEngagementMetrics", operation: op("get_engagement_metrics"), tag: "touchpoints",
+                summary: "Open, click, reply and bounce rates in percent of outbound touchpoints", binding: Binding(path: conversation),
+                problems: [404]),
+            Endpoint(
+                .get, "/api/v1/icp-profile", "getActiveICPProfile", operation: op("get_icp_profile"), tag: "icp",
+                summary: "The ICP profile scores are computed against", problems: []),
+            Endpoint(
+                .put, "/api/v1/icp-profile", "updateActiveICPProfile", operation: op("update_icp_profile"), tag: "icp",
+                summary: "Change the ICP profile (the fields given)", binding: Binding(body: true), problems: [400, 422]),
+            Endpoint(
+                .get, "/api/v1/message-drafts/{id}/versions", "listDraftVersions", operation: op("list_draft_versions"), tag: "message_drafts",
+                summary: "Earlier texts of a draft, oldest first", binding: Binding(path: ["id": ("draft_id", "message draft")]), problems: [404]),
+            Endpoint(
+                .post, "/api/v1/experiments/{id}/conclude", "concludeExperiment", operation: op("conclude_experiment"), tag: "experiments",
+                summary: "Store the verdict on the experiment (counts, winner, status completed or inconclusive); 409 while a group has too few sends",
+                binding: Binding(path: ["id": ("experiment_id", "experiment")]), problems: [404, 409, 422]),
+            Endpoint(
+                .post, "/api/v1/batches/{id}/assign-groups", "assignBatchGroups", operation: op("assign_batch_groups"), tag: "batches",
+                summary: "Deal the batch's prospects into balanced A/B(/C) groups with a seeded shuffle",
+                binding: Binding(path: ["id": ("batch_id", "batch")], body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .get, "/api/v1/agent-runs/{id}/tree", "getAgentRunTree", operation: op("get_agent_run_tree"), tag: "agent_runs",
+                summary: "A run with its sub-runs and token and duration totals", binding: Binding(path: ["id": ("run_id", "agent run")]),
+                problems: [404]),
+            Endpoint(
+                .post, "/api/v1/contacts/{id}/recommended-solutions", "storeRecommendedSolutions", operation: op("store_recommended_solutions"),
+                tag: "solutions", summary: "Store the ranking on the contact's latest research, with the top score as confidence",
+                binding: Binding(path: contact), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/events/{id}/invitees", "listEventInvitees", operation: op("list_event_invitees"), tag: "events",
+                summary: "Contacts who fit the event's industries and roles, never do-not-contact",
+                binding: Binding(path: ["id": ("event_id", "event")]), problems: [404, 422]),
+            Endpoint(
+                .get, "/api/v1/llm-usage/summary", "summarizeLLMUsage", operation: op("summarize_llm_usage"), tag: "llm_usage",
+                summary: "Token and cost sums and p50/p95 latency per group", problems: [422]),
+            Endpoint(
+                .get, "/api/v1/companies/{id}/slots", "listCompanySlots", operation: op("list_company_slots"), tag: "company_slots",
+                summary: "The company's CEO, CFO and HR slots", binding: Binding(path: company), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/companies/{id}/slots/suggestions", "suggestSlotContacts", operation: op("suggest_slot_contacts"),
+                tag: "company_slots", summary: "For each empty slot, the company's contacts whose titles fit", binding: Binding(path: company),
+                problems: [404]),
+            Endpoint(
+                .get, "/api/v1/company-slots/{id}", "getCompanySlot", operation: op("get_company_slot"), tag: "company_slots",
+                summary: "One company slot with its contact and email status (slots change only through PUT /companies/{id}/slots/{role})",
+                binding: Binding(path: ["id": ("slot_id", "company slot")]), problems: [404]),
+            Endpoint(
+                .put, "/api/v1/contacts/{id}/verification", "verifyContactEmail", operation: op("verify_contact_email"), tag: "contacts",
+                summary: "Record an email verification: status green/yellow/red/gray, confidence 0-100, source",
+                binding: Binding(path: contact, body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .post, "/api/v1/campaigns/{id}/members/from-slots", "addCampaignMembersFromSlots", operation: op("add_campaign_members_from_slots"),
+                tag: "campaigns", summary: "Add a company's slot contacts whose email is green to the campaign",
+                binding: Binding(path: ["id": ("campaign_id", "campaign")], body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .post, "/api/v1/signals/scan", "scanSignals", operation: op("scan_signals"), tag: "signals",
+                summary: "Raise renewal_window_open_120d once per company and renewal whose window has opened", problems: []),
+            Endpoint(
+                .get, "/api/v1/renewals/next", "listNextRenewals", operation: op("list_next_renewals"), tag: "renewals",
+                summary: "Next renewal date and campaign window start per company", problems: [422]),
+            Endpoint(
+                .get, "/api/v1/renewals/due", "listDueRenewals", operation: op("list_due_renewals"), tag: "renewals",
+                summary: "Companies in their renewal window with a green slot contact", problems: [422]),
+            Endpoint(
+                .post, "/api/v1/intake-loads/{id}/promote", "promoteIntakeLoad", operation: op("promote_intake_load"), tag: "intake_loads",
+                summary: "Validate and upsert the staged rows into companies or contacts; re-promoting changes nothing",
+                binding: Binding(path: ["id": ("load_id", "intake load")]), problems: [404]),
+            Endpoint(
+                .get, "/api/v1/data-quality", "getDataQuality", operation: op("get_data_quality"), tag: "queues",
+                summary: "Companies without complete slots, contacts with an unverified email, queue sizes", problems: []),
+        ]
         for queue in QueueRepository.queues {
             endpoints.append(
                 Endpoint(

@@ -24,12 +24,12 @@ public struct Writes: Sendable {
 }
 
 /// A page size argument.
-private func limit(_ summary: String = "Most rows to return.", default value: Int = 20, max: Int = Catalogue.maxLimit) -> Field {
+func limit(_ summary: String = "Most rows to return.", default value: Int = 20, max: Int = Catalogue.maxLimit) -> Field {
     Field("limit", .integer, range: 1...Double(max), default: .int(Int64(value)), summary)
 }
 
 /// An id argument.
-private func id(_ name: String, _ what: String, required: Bool = true) -> Field {
+func id(_ name: String, _ what: String, required: Bool = true) -> Field {
     Field(name, .uuid, required: required, "The \(what)'s id.")
 }
 
@@ -324,6 +324,7 @@ public struct Catalogue: Sendable {
             },
         ]
         all += Self.ledgerOperations(ledger)
+        all += Self.workflowOperations(database: database)
         operations = all
         byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }

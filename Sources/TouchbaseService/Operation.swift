@@ -40,6 +40,8 @@ public enum Input: Sendable {
     case create(Entity)
     /// A change to a row: the id in `idField` and the fields that may be changed (checked by the entity on update).
     case update(Entity, idField: String)
+    /// A change to the one row of a singleton (the ICP profile): the fields that may be changed.
+    case patch(Entity)
 }
 
 /// The arguments of one call, checked and normalised.
@@ -108,6 +110,7 @@ public struct Operation: Sendable {
         case .create(let entity): entity.fields.filter(\.isWritable)
         case .update(let entity, let idField):
             [Field(idField, .uuid, required: true, "The \(entity.singular)'s id.")] + entity.fields.filter { $0.access == .writable }
+        case .patch(let entity): entity.fields.filter { $0.access == .writable }
         }
     }
 
@@ -123,6 +126,8 @@ public struct Operation: Sendable {
             ]
         case .create(let entity):
             return entity.createSchema
+        case .patch(let entity):
+            return entity.updateSchema
         case .update(let entity, let idField):
             var schema = entity.updateSchema.objectValue ?? [:]
             var properties = schema["properties"]?.objectValue ?? [:]
@@ -137,7 +142,7 @@ public struct Operation: Sendable {
     /// Checks the arguments: every problem at once, one issue per field (an unknown argument is one).
     public func check(_ raw: [String: JSONValue]) throws(DomainError) -> Arguments {
         switch input {
-        case .create:
+        case .create, .patch:
             return Arguments(raw)  // the entity checks its own fields on create, with the same messages on every face
         case .update(_, let idField):
             guard let id = raw[idField] else { throw DomainError.invalid(idField, "is required: the id (a UUID)") }

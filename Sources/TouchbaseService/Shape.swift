@@ -21,6 +21,8 @@ public indirect enum Shape: Sendable {
     case page(Shape)
     /// A named model: an OpenAPI component the API refers to by name.
     case model(String, Shape)
+    /// A reference to a named model declared elsewhere (a model that contains itself); inline, any object.
+    case named(String)
 
     public static func text(_ summary: String, _ vocabulary: [String]? = nil) -> Shape {
         .field(Field("value", .text, required: true, vocabulary: vocabulary, summary))
@@ -70,6 +72,8 @@ public indirect enum Shape: Sendable {
                     "next_cursor": ["type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last."],
                 ],
             ]
+        case .named(let name):
+            return inline ? ["type": "object"] : Self.ref(name)
         case .model(let name, let shape):
             if inline { return shape.schema(inline: true, models: &models) }
             if models[name] == nil {
