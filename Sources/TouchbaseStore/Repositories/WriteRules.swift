@@ -1,7 +1,7 @@
 import Foundation
 import TouchbaseDomain
 
-/// Work that follows a write of a record, whatever face made it (HTTP today; MCP and the web next), for the rules
+/// Work that follows a write of a record, whatever face made it (faces write through `TouchbaseService.Writes`), for the rules
 /// that are not triggers: a contact's priority when one of its inputs may have changed. A new contact starts at the
 /// default unless recently hired; a signal moves the priority of the contact it names, or of every contact of the
 /// company it names (a company's signal counts for each of its people).
