@@ -52,6 +52,7 @@ extension Endpoint {
             }
         }
         let success = HTTPResponse.Status(code: status)
+        let argumentNames = Set(op.fields.map(\.name))
         self.init(
             method, path, operationID, summary ?? op.title, tag: tag, access: op.access, parameters: parameters, request: request,
             status: status, problems: problems
@@ -61,7 +62,7 @@ extension Endpoint {
                 arguments.merge(try await HTTP.object(req, context: context)) { fixed, _ in fixed }
             } else {
                 var text: [String: String] = [:]
-                for (key, value) in req.uri.queryParameters where op.fields.contains(where: { $0.name == String(key) }) {
+                for (key, value) in req.uri.queryParameters where argumentNames.contains(String(key)) {
                     text[String(key)] = String(value)
                 }
                 arguments.merge(op.arguments(fromText: text)) { fixed, _ in fixed }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MCP
 import TouchbaseDomain
+import TouchbaseService
 import TouchbaseStore
 
 /// The Streamable HTTP sessions of `/mcp`: one MCP server and session (an agent run) per `Mcp-Session-Id`, created
@@ -17,6 +18,7 @@ public actor MCPHTTPSessions {
 
     let database: Database
     let limiter: RateLimiter
+    let catalogue: Catalogue
     let settings: MCPSettings
     let logger: Logger
     /// A session not used for this long is closed (its run ends as success).
@@ -27,6 +29,7 @@ public actor MCPHTTPSessions {
         self.database = database
         self.settings = settings
         self.limiter = RateLimiter(perMinute: settings.ratePerMinute)
+        self.catalogue = Catalogue(database: database)
         self.logger = logger
         self.idleTimeout = idleTimeout
     }
@@ -65,7 +68,7 @@ public actor MCPHTTPSessions {
         }
         let id = UUID().uuidString.lowercased()
         let transport = StatefulHTTPServerTransport(sessionIDGenerator: FixedID(id: id), validationPipeline: Self.pipeline, logger: logger)
-        let session = MCPSession(database: database, identity: identity, limiter: limiter, settings: settings, logger: logger)
+        let session = MCPSession(database: database, identity: identity, limiter: limiter, settings: settings, catalogue: catalogue, logger: logger)
         let server = await MCPFace.server(for: session)
         do {
             try await MCPFace.start(server, session: session, transport: transport)

@@ -47,10 +47,14 @@ public actor MCPSession {
     public private(set) var runID: UUID?
     public private(set) var agentName: String
 
-    public init(database: Database, identity: MCPIdentity, limiter: RateLimiter, settings: MCPSettings = MCPSettings(), logger: Logger) {
+    /// `catalogue` is shared by the sessions of one server (made from `database` when not given).
+    public init(
+        database: Database, identity: MCPIdentity, limiter: RateLimiter, settings: MCPSettings = MCPSettings(), catalogue: Catalogue? = nil,
+        logger: Logger
+    ) {
         self.database = database
         self.identity = identity
-        self.catalogue = Catalogue(database: database)
+        self.catalogue = catalogue ?? Catalogue(database: database)
         self.ledger = AgentLedgerRepository(database: database)
         self.limiter = limiter
         self.settings = settings

@@ -96,6 +96,23 @@ struct MigrationChecksumTests {
         }
     }
 
+    @Test("a database whose 0013 was applied in its equivalent earlier SQLite text starts; any other text is refused")
+    func equivalentEarlierText() async throws {
+        try await TestEngine.sqlite.withDatabase { db in
+            let earlier = try #require(Migrations.equivalentChecksums[13]?[.sqlite]?.first)
+            #expect(earlier.hasPrefix("a9e12c43f9c41c3b"), "the pin builds from 22ad1bd to f41aa68 recorded")
+            #expect(earlier != Migrations.complete[12].checksum(for: .sqlite))
+            try await db.withConnection { sql in
+                try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: earlier) WHERE version = 13").run()
+            }
+            #expect(try await Migrator(database: db).upgrade().isEmpty)
+            try await db.withConnection { sql in
+                try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: String(earlier.reversed())) WHERE version = 13").run()
+            }
+            await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
+        }
+    }
+
     @Test("a database migrated by a newer build is refused; one from before checksums gets them", arguments: TestEngine.all)
     func unknownAndMissing(engine: TestEngine) async throws {
         try await engine.withDatabase { db in

@@ -19,6 +19,13 @@ extension Migrations {
             sqliteFromSchema: agentLedgerTriggers0017),
     ]
 
+    /// Checksums other builds recorded for a migration whose text they held in another, equivalent form: a database
+    /// they migrated is accepted as it is. 0013 on SQLite: from 22ad1bd to f41aa68 its stage advance listed the stages
+    /// explicitly; fee81b6 put back 0004's rank rule, the text that shipped, which makes the same moves from every stage.
+    public static let equivalentChecksums: [Int: [Engine: Set<String>]] = [
+        13: [.sqlite: ["a9e12c43f9c41c3b6a303ecf4c1a204b9ec2cf1e2092379c6c4cf35dd976a976"]],
+    ]
+
     /// Every migration, in order (`all` is the shipped registry of 1-13).
     public static let complete: [Migration] = all + since0014
 
@@ -131,7 +138,9 @@ extension Migrator {
                 try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: current) WHERE version = \(bind: version)").run()
                 continue
             }
-            if recorded != current { throw MigrationError.changed(version: version, name: name, recorded: recorded, current: current) }
+            if recorded != current && !(Migrations.equivalentChecksums[version]?[engine]?.contains(recorded) ?? false) {
+                throw MigrationError.changed(version: version, name: name, recorded: recorded, current: current)
+            }
         }
     }
 }
