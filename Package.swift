@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Entity descriptions, typed values, scores and rules. No I/O.
@@ -40,6 +41,7 @@ let package = Package(
                 .product(name: "AsyncKit", package: "async-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -52,11 +54,23 @@ let package = Package(
                 "TouchbaseImport",
                 "TouchbaseService",
                 "TouchbaseMCP",
+                "TouchbaseWeb",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The web UI: pages rendered on the server from mustache templates, their data from the operations.
+        .target(
+            name: "TouchbaseWeb",
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore", "TouchbaseService", "TouchbaseImport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
         ),
         // CSV import: streaming reader, export layouts, importer, import jobs and the job runner (a Service).
         .target(
@@ -91,6 +105,7 @@ let package = Package(
                 "TouchbaseImport",
                 "TouchbaseService",
                 "TouchbaseMCP",
+                "TouchbaseWeb",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -149,6 +164,7 @@ let package = Package(
                 "TouchbaseTestSupport",
                 "TouchbaseService",
                 "TouchbaseMCP",
+                "TouchbaseWeb",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -6,6 +6,7 @@ import TouchbaseDomain
 import TouchbaseImport
 import TouchbaseMCP
 import TouchbaseStore
+import TouchbaseWeb
 
 /// Where the HTTP server listens.
 public struct ServerSettings: Sendable {
@@ -55,16 +56,18 @@ public enum ByteCount {
 /// with 503.
 /// Every endpoint answers within `requestTimeout`: one that takes longer (a database that went away mid-query) is
 /// answered 503 with `Retry-After`, and its work is cancelled.
-/// MCP requests at `/mcp` go to `mcp`'s sessions (without it, `/mcp` is not served).
+/// MCP requests at `/mcp` go to `mcp`'s sessions (without it, `/mcp` is not served); the web UI's pages are served at
+/// `/` by `web` (without it, they are not).
 public func buildRouter(
     database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload,
-    jobs: JobRunner? = nil, mcp: MCPHTTPSessions? = nil
+    jobs: JobRunner? = nil, mcp: MCPHTTPSessions? = nil, web: WebFace? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload, jobs: jobs)
     var routes = endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]
     if mcp != nil { routes += [(MCPRoute.path, .post), (MCPRoute.path, .get), (MCPRoute.path, .delete)] }
+    if web != nil { routes += WebFace.routes.map { ($0.path, $0.method) } }
     let templates = routes.map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
@@ -84,6 +87,7 @@ public func buildRouter(
         }
     }
     if let mcp { MCPRoute.register(on: router, sessions: mcp, authenticator: authenticator) }
+    web?.register(on: router)
     let document = OpenAPI.document(endpoints).serialized
     router.get("/openapi.json") { _, _ in HTTP.text(document) }
     return router
@@ -91,10 +95,10 @@ public func buildRouter(
 
 /// The whole application on `database`, listening per `settings`, its imports run on `jobs`, MCP sessions in `mcp`.
 public func buildApplication(
-    database: Database, settings: ServerSettings, jobs: JobRunner, mcp: MCPHTTPSessions, logger: Logger
+    database: Database, settings: ServerSettings, jobs: JobRunner, mcp: MCPHTTPSessions, web: WebFace? = nil, logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(database: database, maxUpload: settings.maxUpload, jobs: jobs, mcp: mcp),
+        router: buildRouter(database: database, maxUpload: settings.maxUpload, jobs: jobs, mcp: mcp, web: web),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "touchbase"),
         logger: logger)
 }

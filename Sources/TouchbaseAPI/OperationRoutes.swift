@@ -151,6 +151,9 @@ extension Routes {
         let conversation = ["id": (argument: "conversation_id", entity: "conversation")]
         endpoints += [
             Endpoint(
+                .get, "/api/v1/today", "getToday", operation: op("get_today"), tag: "queues",
+                summary: "What the rep must do now: replies to handle, drafts to approve, bounces, follow-ups due, signals, renewals", problems: [422]),
+            Endpoint(
                 .get, "/api/v1/conversations/needing-followup", "listConversationsNeedingFollowup", operation: op("list_conversations_needing_followup"),
                 tag: "conversations", summary: "Active conversations whose next touch is due, oldest first", problems: [422]),
             Endpoint(

@@ -8,7 +8,9 @@ import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
 import TouchbaseMCP
+import TouchbaseService
 import TouchbaseStore
+import TouchbaseWeb
 
 /// The `touchbase` command.
 public struct TouchbaseCommand: AsyncParsableCommand {
@@ -17,7 +19,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self])
+        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self])
 
     public init() {}
 }
@@ -56,7 +58,7 @@ public struct Serve: AsyncParsableCommand {
             let app = buildApplication(
                 database: database,
                 settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload, mcpRate: settings.mcpRate),
-                jobs: runner, mcp: mcp, logger: logger)
+                jobs: runner, mcp: mcp, web: try WebFace(database: database, catalogue: Catalogue(database: database), logger: logger), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: runner), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

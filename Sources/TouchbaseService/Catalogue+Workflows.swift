@@ -24,6 +24,7 @@ extension Catalogue {
         let renewals = RenewalRepository(database: database)
         let intake = IntakeRepository(database: database)
         let quality = DataQualityRepository(database: database)
+        let today = TodayRepository(database: database)
         let verdict: [Field] = [
             idField("experiment_id", "experiment"), Field("metric", .text, vocabulary: ["replies", "meetings"], default: "replies", "Rate to test."),
             Field("min_sent", .integer, range: 1...1_000_000, default: .int(Int64(ExperimentVerdict.defaultMinimumSent)), "Sends each group needs before a verdict."),
@@ -32,6 +33,18 @@ extension Catalogue {
             guard try await store.exists(Entities.companies, id) else { throw DomainError.notFound(entity: "company", id: id.lowercased) }
         }
         return [
+            Operation(
+                "get_today", title: "Today", access: .read, idempotent: true,
+                input: .fields([
+                    Field("until", .date, "Follow-ups due on or before this day (default: a week from today)."),
+                    limit("Most rows of each list.", default: 50, max: ListQuery.maxLimit),
+                ]),
+                output: Models.today,
+                description: "What the rep must do now: replies not yet handled, drafts that passed QC and wait for approval, bounced emails, follow-ups due (earliest first), the newest signals and renewals due; with the contacts and companies they are about."
+            ) { args in
+                let until = args.string("until") ?? Timestamp.formatDate(Date().addingTimeInterval(7 * 86_400))
+                return .json(try await today.today(until: until, limit: args.int("limit") ?? 50).json)
+            },
             Operation(
                 "list_conversations_needing_followup", title: "Conversations needing follow-up", access: .read, idempotent: true,
                 input: .fields([limitField()]), output: .page(.row(Views.needingFollowup)),

@@ -195,6 +195,12 @@ public struct Catalogue: Sendable {
                 Entities.messageDrafts, "create_draft",
                 about: "Write a draft to a contact: contact_id, channel (email, linkedin, …) and body are required; subject_line for email. Starts as approval_status draft; run_draft_qc before asking for approval. A do-not-contact contact cannot get a ready draft."),
             update(Entities.messageDrafts, "update_draft", field: "draft_id", about: "Change a draft's text or fields; a changed subject or body is versioned and clears the QC result."),
+            update(
+                Entities.replies, "update_reply", field: "reply_id",
+                about: "Change a reply: its intent, summary, the next step taken, or handled_at (when it was dealt with) to take it off Today's list."),
+            update(
+                Entities.followups, "update_followup", field: "followup_id",
+                about: "Change a follow-up: state completed or skipped (with completed_at), or a new due_date to snooze it."),
             Operation(
                 "run_draft_qc", title: "QC a draft", access: .write, idempotent: true, input: .fields([id("draft_id", "message draft")]),
                 output: Models.qcResult,

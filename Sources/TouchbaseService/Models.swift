@@ -31,6 +31,15 @@ public enum Models {
             ("summary", .row(Views.accountOverview)),
         ]))
 
+    public static let today = Shape.model(
+        "Today",
+        .object("What the rep must do now, each list bounded and newest first (follow-ups earliest due first).", [
+            ("replies", .array(.record(Entities.replies))), ("drafts", .array(.record(Entities.messageDrafts))),
+            ("ready", .array(.record(Entities.messageDrafts))), ("bounces", .array(.record(Entities.touchpoints))), ("followups", .array(.record(Entities.followups))),
+            ("signals", .array(.record(Entities.signals))), ("renewals", .array(.row(RenewalRepository.dueRenewals))),
+            ("contacts", .freeform("The contacts the lists name, by id.")), ("companies", .freeform("Their companies, by id.")),
+        ]))
+
     public static let expansionTarget = Shape.model(
         "ExpansionTarget",
         .object("A related colleague to reach next.", [

@@ -169,6 +169,20 @@ public struct RecordStore: Sendable {
         return try await database.withConnection(run)
     }
 
+    /// The records whose `column` is one of `values` (in no particular order).
+    public func select(_ entity: Entity, whereIn column: String, _ values: [JSONValue]) async throws -> [Record] {
+        guard let field = entity.field(column), !values.isEmpty else { return [] }
+        var query = SQLQueryString("SELECT \(unsafeRaw: selectList(entity)) FROM \(ident: entity.table) t WHERE t.\(ident: column) IN (")
+        for (i, value) in values.enumerated() {
+            if i > 0 { query += ", " }
+            query += SQLQueryString("\(dialect.bind(value, as: field.type))")
+        }
+        query += ")"
+        let finalQuery = query
+        let dialect = dialect
+        return try await database.withConnection { sql in try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) } }
+    }
+
     /// ` AND t.field = value` for each condition; emails and domains compare case-insensitively (their unique
     /// indexes are on `lower(…)`, which serves these lookups too).
     func equalities(_ entity: Entity, _ conditions: [(String, JSONValue)]) -> SQLQueryString {

@@ -8,8 +8,10 @@ import TouchbaseAPI
 import TouchbaseDomain
 import TouchbaseImport
 import TouchbaseMCP
+import TouchbaseService
 import TouchbaseStore
 import TouchbaseTestSupport
+import TouchbaseWeb
 
 /// One answer of the API as a test sees it.
 struct Reply: Sendable {
@@ -52,7 +54,10 @@ struct APIHarness: Sendable {
             let jobs = Task { try await runner.run() }
             let mcp = MCPHTTPSessions(database: db, settings: MCPSettings(ratePerMinute: mcpRate), logger: logger)
             let app = Application(
-                router: buildRouter(database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp), logger: logger)
+                router: buildRouter(
+                    database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp,
+                    web: try WebFace(database: db, catalogue: Catalogue(database: db), logger: logger)),
+                logger: logger)
             let limiter = RateLimiter(perMinute: mcpRate, clock: mcpClock)
             let finalTokens = tokens
             var failure: (any Error)?

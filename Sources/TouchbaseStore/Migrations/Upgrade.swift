@@ -17,6 +17,7 @@ extension Migrations {
         Migration(
             version: 17, name: "agent_ledger", sqlite: agentLedgerSQLite0017, postgres: agentLedgerPostgres0017,
             sqliteFromSchema: agentLedgerTriggers0017),
+        Migration(version: 18, name: "web_sign_in", sqlite: webSignInSQLite0018, postgres: webSignInPostgres0018),
     ]
 
     /// Checksums other builds recorded for a migration whose text they held in another, equivalent form: a database

@@ -1,0 +1,76 @@
+import Foundation
+import SQLKit
+import TouchbaseDomain
+
+/// What a rep must do now (seed 002's command center): replies not yet handled, drafts that passed QC and wait for
+/// approval, emails that bounced, follow-ups due by a day, new signals and renewals due. Each list is newest first
+/// (follow-ups: earliest due first) and bounded, each an index walk (0018's replies and drafts indexes, touchpoints'
+/// outcome, followups' open index).
+public struct TodayRepository: StoreBacked {
+    public let store: RecordStore
+    public init(database: Database) { store = RecordStore(database: database) }
+
+    public struct Today: Sendable {
+        public var replies: [Record]
+        public var drafts: [Record]
+        /// Drafts approved (ready) and waiting to be sent.
+        public var ready: [Record]
+        public var bounces: [Record]
+        public var followups: [Record]
+        public var signals: [Record]
+        public var renewals: [Record]
+        /// The people these rows are about, by id.
+        public var contacts: [String: Record]
+        public var companies: [String: Record]
+
+        public var json: JSONValue {
+            func list(_ rows: [Record]) -> JSONValue { .array(rows.map(\.json)) }
+            return [
+                "replies": list(replies), "drafts": list(drafts), "ready": list(ready), "bounces": list(bounces), "followups": list(followups),
+                "signals": list(signals), "renewals": list(renewals),
+                "contacts": .object(contacts.mapValues(\.json)), "companies": .object(companies.mapValues(\.json)),
+            ]
+        }
+    }
+
+    /// The lists, `limit` rows each; follow-ups due up to `until` (a day, YYYY-MM-DD).
+    public func today(until: String, limit: Int = 50) async throws -> Today {
+        let replies = try await store.select(
+            Entities.replies, where: [("handled_at", .null)], order: "t.handled_at DESC, t.id DESC", limit: limit)
+        let drafts = try await store.select(
+            Entities.messageDrafts, where: [("approval_status", "draft"), ("qc_passed", .bool(true))],
+            order: "t.approval_status DESC, t.qc_passed DESC, t.id DESC", limit: limit)
+        let ready = try await store.select(
+            Entities.messageDrafts, where: [("approval_status", "ready")], order: "t.approval_status DESC, t.qc_passed DESC, t.id DESC", limit: limit)
+        let bounces = try await store.select(Entities.touchpoints, where: [("outcome", "bounced")], order: "t.outcome DESC, t.id DESC", limit: limit)
+        let followups = try await OutreachRepository(database: database).followupsDue(until: until, limit: limit)
+        let signals = try await store.select(Entities.signals, order: "t.id DESC", limit: limit)
+        let renewals = try await RenewalRepository(database: database).renewals(due: true, limit: limit)
+        var contactIDs = Set<UUID>()
+        for row in replies + drafts + ready + bounces + followups + signals {
+            if let id = row.string("contact_id").flatMap(UUID.init(uuidString:)) { contactIDs.insert(id) }
+        }
+        let contacts = try await records(Entities.contacts, contactIDs)
+        var companyIDs = Set<UUID>()
+        for row in Array(contacts.values) + signals + bounces {
+            if let id = row.string("company_id").flatMap(UUID.init(uuidString:)) { companyIDs.insert(id) }
+        }
+        let companies = try await records(Entities.companies, companyIDs)
+        return Today(
+            replies: replies, drafts: drafts, ready: ready, bounces: bounces, followups: followups, signals: signals, renewals: renewals, contacts: contacts,
+            companies: companies)
+    }
+
+    /// Rows by primary key, in chunks of 200.
+    public func records(_ entity: Entity, _ ids: Set<UUID>) async throws -> [String: Record] {
+        var out: [String: Record] = [:]
+        let all = Array(ids)
+        for start in stride(from: 0, to: all.count, by: 200) {
+            let chunk = all[start..<min(start + 200, all.count)]
+            for record in try await store.select(entity, whereIn: "id", chunk.map { .string($0.lowercased) }) {
+                out[record.id.lowercased] = record
+            }
+        }
+        return out
+    }
+}

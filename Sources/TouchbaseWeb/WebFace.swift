@@ -1,0 +1,295 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TouchbaseDomain
+import TouchbaseService
+import TouchbaseStore
+
+typealias Operation = TouchbaseService.Operation
+
+/// The web UI: pages at `/` rendered on the server, signed in with a session cookie, every form carrying the
+/// session's CSRF token. Pages read through the operations (and the record store, as the API's lists do); every form
+/// that writes runs an operation of the catalogue (`POST /do/{operation}`), checked by its fields and audited as
+/// `user:<name>`.
+public struct WebFace: Sendable {
+    let catalogue: Catalogue
+    let store: RecordStore
+    let writes: Writes
+    let sessions: WebSessionStore
+    let users: UserStore
+    let tokens: TokenStore
+    let views: Views
+    let logger: Logger
+
+    public init(database: Database, catalogue: Catalogue, logger: Logger = Logger(label: "touchbase.web")) throws {
+        self.catalogue = catalogue
+        store = RecordStore(database: database)
+        writes = Writes(database: database)
+        sessions = WebSessionStore(database: database)
+        users = UserStore(database: database)
+        tokens = TokenStore(database: database)
+        views = try Views.load()
+        self.logger = logger
+    }
+
+    static let cookie = "tb_session"
+    static let loginCookie = "tb_login"
+    static let noticeCookie = "tb_notice"
+
+    /// The pages and form targets, for the router's 404/405 answers.
+    public static let routes: [(path: String, method: HTTPRequest.Method)] = [
+        ("/", .get), ("/login", .get), ("/login", .post), ("/logout", .post), ("/companies", .get), ("/companies/{id}", .get),
+        ("/contacts/{id}", .get), ("/audit/{table}/{id}", .get), ("/do/{operation}", .get), ("/do/{operation}", .post),
+        ("/static/{file}", .get),
+    ]
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/static/:file") { _, context in try self.asset(context.parameters.get("file") ?? "") }
+        router.get("/login") { request, _ in await self.guarded(request) { try await self.loginPage(request, error: nil) } }
+        router.post("/login") { request, _ in await self.guarded(request) { try await self.signIn(request) } }
+        router.post("/logout") { request, _ in await self.guarded(request) { try await self.signOut(request) } }
+        page(router, "/") { request, session, _ in try await self.today(request, session) }
+        page(router, "/companies") { request, session, _ in try await self.companies(request, session) }
+        page(router, "/companies/:id") { request, session, params in try await self.company(request, session, id: params["id"] ?? "") }
+        page(router, "/contacts/:id") { request, session, params in try await self.contact(request, session, id: params["id"] ?? "") }
+        page(router, "/audit/:table/:id") { request, session, params in
+            try await self.audit(request, session, table: params["table"] ?? "", id: params["id"] ?? "")
+        }
+        page(router, "/do/:operation") { request, session, params in
+            try await self.operationForm(request, session, name: params["operation"] ?? "", values: Form.query(request), issues: [])
+        }
+        router.post("/do/:operation") { request, context in
+            let name = context.parameters.get("operation") ?? ""
+            return await self.guarded(request) {
+                guard let session = try await self.session(request) else { return Self.redirect("/login") }
+                return try await self.run(request, session, name: name)
+            }
+        }
+    }
+
+    /// A page that needs a signed-in session; without one the browser is sent to sign in and brought back.
+    func page<Context: RequestContext>(
+        _ router: Router<Context>, _ path: String, _ body: @escaping @Sendable (Request, WebSession, [String: String]) async throws -> Response
+    ) {
+        let names = path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+        router.get(RouterPath(path)) { request, context in
+            var params: [String: String] = [:]
+            for name in names { params[name] = context.parameters.get(name) ?? "" }
+            return await self.guarded(request) {
+                guard let session = try await self.session(request) else {
+                    let next = request.uri.path == "/" ? "" : "?next=" + Form.escape(request.uri.string)
+                    return Self.redirect("/login" + next)
+                }
+                return try await body(request, session, params)
+            }
+        }
+    }
+
+    // MARK: sessions
+
+    func session(_ request: Request) async throws -> WebSession? {
+        guard let secret = Cookies.value(request, Self.cookie) else { return nil }
+        return try await sessions.find(secret)
+    }
+
+    /// Answers every error as a page: a missing record 404, a refusal 403, bad input 400/409/422, anything else 500
+    /// (logged; the page says only that it failed).
+    func guarded(_ request: Request, _ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as DomainError {
+            let status: HTTPResponse.Status =
+                switch error {
+                case .notFound: .notFound
+                case .badRequest: .badRequest
+                case .validation: .unprocessableContent
+                case .conflict: .conflict
+                case .refused: .unprocessableContent
+                case .unavailable: .serviceUnavailable
+                }
+            return errorPage(request, status: status, message: error.message)
+        } catch let error as WebError {
+            return errorPage(request, status: error.status, message: error.message)
+        } catch {
+            let translated = StoreErrors.translate(error)
+            if let domain = translated as? DomainError, !(domain.message.isEmpty) {
+                return errorPage(request, status: .unprocessableContent, message: domain.message)
+            }
+            logger.error("web \(request.method) \(request.uri.path): \(String(reflecting: error))")
+            return errorPage(request, status: .internalServerError, message: "Something went wrong on the server; it is in the log.")
+        }
+    }
+
+    func errorPage(_ request: Request, status: HTTPResponse.Status, message: String) -> Response {
+        let html = views.page(
+            "error", title: "\(status.code) \(status.reasonPhrase)",
+            model: ["status": Int(status.code), "reason": status.reasonPhrase, "message": message], chrome: Chrome.anonymous)
+        return Self.html(html, status: status)
+    }
+
+    // MARK: sign-in
+
+    func loginPage(_ request: Request, error: String?, email: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
+        let csrf = WebSessionStore.random(16)
+        let next = Form.localPath(Form.query(request)["next"]) ?? "/"
+        var model: [String: Any] = ["csrf": csrf, "next": next, "email": email]
+        if let error { model["error"] = error }
+        var response = Self.html(views.page("login", title: "Sign in", model: model, chrome: Chrome.anonymous), status: status)
+        response.headers[values: .setCookie].append(Cookies.set(Self.loginCookie, csrf, request: request, maxAge: 3600))
+        return response
+    }
+
+    /// Signs in with an API token, or an email and password; a new session replaces the browser's old one.
+    func signIn(_ request: Request) async throws -> Response {
+        let form = try await Form.body(request)
+        guard let expected = Cookies.value(request, Self.loginCookie), form["_csrf"] == expected else {
+            throw WebError(.forbidden, "The sign-in form had expired or came from another site; sign in again.")
+        }
+        let next = Form.localPath(form["next"]) ?? "/"
+        let token = form["token"]?.trimmed ?? ""
+        let email = form["email"]?.trimmed ?? ""
+        var started: (secret: String, session: WebSession)?
+        if !token.isEmpty {
+            guard let found = try await tokens.authenticate(token) else {
+                return try await loginPage(request, error: "That API token is unknown or revoked.", status: .unauthorized)
+            }
+            started = try await sessions.start(token: found)
+        } else if !email.isEmpty {
+            guard let user = try await users.verify(email: email, password: form["password"] ?? "") else {
+                return try await loginPage(request, error: "The email or the password is wrong.", email: email, status: .unauthorized)
+            }
+            started = try await sessions.start(user: user)
+        }
+        guard let started else { return try await loginPage(request, error: "Give an API token, or an email and a password.", status: .unprocessableContent) }
+        if let old = Cookies.value(request, Self.cookie) { try? await sessions.end(old) }
+        var response = Self.redirect(next)
+        response.headers[values: .setCookie].append(Cookies.set(Self.cookie, started.secret, request: request, maxAge: Int(WebSessionStore.lifetime)))
+        response.headers[values: .setCookie].append(Cookies.clear(Self.loginCookie, request: request))
+        return response
+    }
+
+    func signOut(_ request: Request) async throws -> Response {
+        let form = try await Form.body(request)
+        if let secret = Cookies.value(request, Self.cookie), let session = try await sessions.find(secret) {
+            guard form["_csrf"] == session.csrf else { throw WebError(.forbidden, "The form's CSRF token is missing or stale; reload the page.") }
+            try await sessions.end(secret)
+        }
+        var response = Self.redirect("/login")
+        response.headers[values: .setCookie].append(Cookies.clear(Self.cookie, request: request))
+        return response
+    }
+
+    // MARK: running operations from forms
+
+    /// Runs the operation a form names with the form's fields: the CSRF token and the role are checked first; bad
+    /// values bring the form back with each message beside its field; success goes back to the page the form was on.
+    func run(_ request: Request, _ session: WebSession, name: String) async throws -> Response {
+        let form = try await Form.body(request)
+        guard form["_csrf"] == session.csrf else { throw WebError(.forbidden, "The form's CSRF token is missing or stale; reload the page and try again.") }
+        guard let operation = catalogue[name] else { throw DomainError.notFound(entity: "operation", id: name) }
+        guard session.role.allows(operation.access) else {
+            throw WebError(.forbidden, "Your role (\(session.role.rawValue)) may not \(operation.title.lowercased()).")
+        }
+        let raw = Form.arguments(operation, form)
+        do {
+            let output = try await AuditContext.$actor.withValue("user:\(session.actor)") { try await operation.run(raw) }
+            let back = Form.localPath(form["_back"]) ?? Self.defaultBack(operation, output)
+            var response = Self.redirect(back)
+            response.headers[values: .setCookie].append(Cookies.set(Self.noticeCookie, Form.escape(Self.notice(operation, form)), request: request, maxAge: 60))
+            return response
+        } catch let error as DomainError {
+            let issues: [FieldIssue]
+            switch error {
+            case .validation(let list): issues = list
+            default: issues = [FieldIssue(field: "", message: error.message)]
+            }
+            var values = form
+            values.removeValue(forKey: "_csrf")
+            return try await operationForm(request, session, name: name, values: values, issues: issues, status: .unprocessableContent)
+        }
+    }
+
+    static func notice(_ operation: Operation, _ form: [String: String]) -> String {
+        form["_done"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(operation.title): done."
+    }
+
+    /// Where a form without `_back` returns: the record it made or changed.
+    static func defaultBack(_ operation: Operation, _ output: Output) -> String {
+        if case .record(let record) = output {
+            if record.entity.table == "companies" { return "/companies/\(record.id.lowercased)" }
+            if record.entity.table == "contacts" { return "/contacts/\(record.id.lowercased)" }
+            if let contact = record.string("contact_id") { return "/contacts/\(contact)" }
+        }
+        return "/"
+    }
+
+    // MARK: responses
+
+    static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    func asset(_ name: String) throws -> Response {
+        let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "svg": "image/svg+xml"]
+        let ext = (name as NSString).pathExtension
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }), !name.hasPrefix("."), let type = types[ext],
+            let url = Bundle.module.url(forResource: "Static/" + name, withExtension: nil), let data = try? Data(contentsOf: url)
+        else { throw HTTPError(.notFound) }
+        return Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The notice a form left for the next page (shown once).
+    static func notice(_ request: Request) -> String? {
+        Cookies.value(request, noticeCookie).flatMap { $0.removingPercentEncoding }
+    }
+}
+
+/// An error a page answers with its own status.
+struct WebError: Error {
+    let status: HTTPResponse.Status
+    let message: String
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+/// Cookies: read from the request, written HttpOnly and SameSite=Lax, Secure when the request came over TLS (a proxy's
+/// `X-Forwarded-Proto: https`).
+enum Cookies {
+    static func value(_ request: Request, _ name: String) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.split(separator: "=", maxSplits: 1)
+                if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == name { return String(pair[1]).trimmed }
+            }
+        }
+        return nil
+    }
+
+    static func secure(_ request: Request) -> Bool {
+        request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    static func set(_ name: String, _ value: String, request: Request, maxAge: Int) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure(request) ? "; Secure" : "")
+    }
+
+    static func clear(_ name: String, request: Request) -> String {
+        "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" + (secure(request) ? "; Secure" : "")
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+import TouchbaseDomain
+import TouchbaseStore
+import TouchbaseTestSupport
+
+/// A browser as a test drives it: a cookie jar, and the CSRF token of the last page it read.
+final class WebBrowser: @unchecked Sendable {
+    let api: APIHarness
+    var cookies: [String: String] = [:]
+    var csrf = ""
+
+    init(_ api: APIHarness) { self.api = api }
+
+    @discardableResult
+    func get(_ path: String) async throws -> Reply {
+        let reply = try await api.send(.get, path, headers: headers())
+        take(reply)
+        return reply
+    }
+
+    @discardableResult
+    func post(_ path: String, _ form: [String: String], csrf: String? = nil) async throws -> Reply {
+        var values = form
+        values["_csrf"] = csrf ?? self.csrf
+        let body = values.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        var h = headers()
+        h[.contentType] = "application/x-www-form-urlencoded"
+        let reply = try await api.send(.post, path, headers: h, body: body)
+        take(reply)
+        return reply
+    }
+
+    func headers() -> HTTPFields {
+        var h: HTTPFields = [:]
+        if !cookies.isEmpty { h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        return h
+    }
+
+    func take(_ reply: Reply) {
+        for header in reply.headers[values: .setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            if value.isEmpty || header.contains("Max-Age=0") { cookies.removeValue(forKey: name) } else { cookies[name] = value }
+        }
+        if let range = reply.text.range(of: #"name="_csrf" value="([0-9a-f]+)""#, options: .regularExpression) {
+            csrf = String(reply.text[range].split(separator: "\"")[3])
+        }
+    }
+
+    /// Signs in with the API token of `role`.
+    func signIn(_ role: Role) async throws {
+        try await get("/login")
+        let reply = try await post("/login", ["token": api.tokens[role]!, "next": "/"])
+        #expect(reply.status == .seeOther)
+        try await get("/")
+    }
+}
+
+@Suite("Web UI")
+struct WebTests {
+    @Test("sign-in: a page without a session goes to /login; a token or a user's password signs in; the cookie is HttpOnly and SameSite=Lax; sign-out ends the session", arguments: TestEngine.all)
+    func signIn(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let browser = WebBrowser(api)
+            let first = try await browser.get("/companies")
+            #expect(first.status == .seeOther)
+            #expect(first.headers[.location] == "/login?next=%2Fcompanies")
+            let login = try await browser.get("/login")
+            #expect(login.status == .ok)
+            #expect(login.text.contains("<title>Sign in</title>"))
+            // A wrong token, then a sign-in form from elsewhere (no login cookie's token), are refused.
+            #expect(try await browser.post("/login", ["token": "tb_nope"]).status == .unauthorized)
+            try await browser.get("/login")
+            #expect(try await browser.post("/login", ["token": api.tokens[.member]!], csrf: "0000").status == .forbidden)
+            try await browser.get("/login")
+            let ok = try await browser.post("/login", ["token": api.tokens[.member]!, "next": "/companies"])
+            #expect(ok.status == .seeOther)
+            #expect(ok.headers[.location] == "/companies")
+            let cookie = ok.headers[values: .setCookie].first { $0.hasPrefix("tb_session=") } ?? ""
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
+            let accounts = try await browser.get("/companies")
+            #expect(accounts.status == .ok)
+            #expect(accounts.text.contains("test-member"))
+            #expect(try await browser.post("/logout", [:]).status == .seeOther)
+            #expect(try await browser.get("/companies").status == .seeOther)
+
+            // A user with a password; a wrong one is refused with the same words as an unknown email.
+            _ = try await UserStore(database: api.database, rounds: 1000).create(email: "Rob@Example.com", name: "Rob", role: .viewer, password: "correct horse battery")
+            await #expect(throws: DomainError.self) {
+                _ = try await UserStore(database: api.database).create(email: "rob@example.com", name: nil, role: .viewer, password: "another long one")
+            }
+            try await browser.get("/login")
+            let wrong = try await browser.post("/login", ["email": "rob@example.com", "password": "wrong password"])
+            #expect(wrong.status == .unauthorized && wrong.text.contains("The email or the password is wrong."))
+            try await browser.get("/login")
+            #expect(try await browser.post("/login", ["email": "rob@example.com", "password": "correct horse battery"]).status == .seeOther)
+            let today = try await browser.get("/")
+            #expect(today.status == .ok && today.text.contains("Rob") && today.text.contains("(viewer)"))
+            // Behind TLS the cookie is Secure.
+            var h = browser.headers()
+            h[HTTPField.Name("X-Forwarded-Proto")!] = "https"
+            let tls = try await api.send(.get, "/login", headers: h)
+            #expect(tls.headers[values: .setCookie].allSatisfy { $0.contains("; Secure") })
+            // Disabling the user ends the session at once.
+            _ = try await UserStore(database: api.database).setDisabled("rob@example.com", true)
+            #expect(try await browser.get("/").status == .seeOther)
+        }
+    }
+
+    @Test("every page renders from the operations, escapes what users wrote, and refuses a form without its CSRF token or beyond the role", arguments: TestEngine.all)
+    func pages(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let evil = "<script>alert(1)</script>"
+            let company = try await api.post("/api/v1/companies", ["name": .string(evil), "domain": "evil.example", "industry": "Software"]).id
+            let boss = try await api.post(
+                "/api/v1/contacts",
+                ["first_name": "Avery", "last_name": .string(evil), "company_id": .string(company), "email": "boss@evil.example", "is_decision_maker": true]
+            ).id
+            let peer = try await api.post("/api/v1/contacts", ["first_name": "Pat", "last_name": "Peer", "company_id": .string(company)]).id
+            _ = try await api.post(
+                "/api/v1/relationships",
+                ["contact_id_1": .string(peer), "contact_id_2": .string(boss), "relationship_type": "reports_to", "strength": "strong"])
+            let draft = try await api.post(
+                "/api/v1/message-drafts",
+                ["contact_id": .string(boss), "channel": "linkedin", "touch_number": 1, "body": .string("Hi \(evil), saw your team is growing fast.")]
+            ).id
+            let browser = WebBrowser(api)
+            try await browser.signIn(.member)
+            for path in ["/", "/companies", "/companies?q=script", "/companies/\(company)", "/contacts/\(boss)", "/contacts/\(peer)", "/audit/companies/\(company)",
+                "/do/create_company"]
+            {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path): \(page.status)")
+                #expect(page.contentType.hasPrefix("text/html"))
+                #expect(!page.text.contains(evil), "\(path) shows the name unescaped")
+                #expect(page.text.contains("<main id=\"main\""))
+            }
+            let account = try await browser.get("/companies/\(company)")
+            #expect(account.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(account.text.contains("<svg class=\"map\""))
+            #expect(account.text.contains("reports to"))
+            let northwind = try await api.post("/api/v1/companies", ["name": "Northwind Traders", "domain": "northwind.example"]).id
+            let found = try await browser.get("/companies?q=northwind")
+            #expect(found.text.contains("/companies/\(northwind)") && !found.text.contains("/companies/\(company)\""))
+            #expect(try await browser.get("/companies/not-an-id").status == .notFound)
+            #expect(try await browser.get("/contacts/\(UUID().uuidString)").status == .notFound)
+
+            // Edit → QC → approve → mark sent, each a form of an operation.
+            try await browser.get("/contacts/\(boss)")
+            let saved = try await browser.post(
+                "/do/update_draft", ["draft_id": draft, "body": "Hi Avery, saw your team is growing fast. Worth a chat?", "_back": "/contacts/\(boss)"])
+            #expect(saved.status == .seeOther && saved.headers[.location] == "/contacts/\(boss)")
+            let after = try await browser.get("/contacts/\(boss)")
+            #expect(after.text.contains("Draft saved") || after.text.contains("done"))
+            #expect(after.text.contains("Earlier versions"))
+            #expect(try await browser.post("/do/run_draft_qc", ["draft_id": draft]).status == .seeOther)
+            let qc = try await api.get("/api/v1/message-drafts/\(draft)")
+            #expect(qc["qc_passed"] == true, "QC flags: \(qc["qc_flags"])")
+            let approved = try await browser.post("/do/update_draft", ["draft_id": draft, "approval_status": "ready"])
+            #expect(approved.status == .seeOther, "\(approved.text.prefix(3000))")
+            try await browser.get("/")
+            #expect(try await browser.post(
+                "/do/log_touchpoint",
+                ["contact_id": boss, "message_draft_id": draft, "channel": "linkedin", "direction": "outbound", "sent_at": "now"]
+            ).status == .seeOther)
+            #expect(try await api.get("/api/v1/message-drafts/\(draft)")["approval_status"] == "sent")
+            let audit = try await api.get("/api/v1/audit-log?table_name=message_drafts&record_id=\(draft)")
+            #expect(audit["data"].arrayValue?.contains { $0["changed_by"] == "user:test-member" } == true)
+
+            // A referral reply: recorded from the contact page, shown on Today under its intent.
+            #expect(try await browser.post(
+                "/do/record_reply",
+                ["contact_id": boss, "channel": "linkedin", "intent": "referral", "referral_name": "Quinn Ops", "referral_title": "COO", "replied_at": "now"]
+            ).status == .seeOther)
+            let today = try await browser.get("/")
+            #expect(today.text.contains("referral") && today.text.contains("Quinn Ops"))
+
+            // Bad values come back on the form, each message beside its field, and nothing is stored.
+            let bad = try await browser.post("/do/schedule_followup", ["contact_id": boss, "due_date": "not a day", "_back": "/contacts/\(boss)"])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("f-due_date-err"))
+            #expect(try await api.get("/api/v1/followups?contact_id=\(boss)")["data"].arrayValue?.isEmpty == true)
+
+            // Without the CSRF token, or with another session's, a form is refused and changes nothing.
+            let forged = try await browser.post("/do/update_company", ["company_id": company, "name": "Forged"], csrf: "")
+            #expect(forged.status == .forbidden)
+            #expect(try await api.get("/api/v1/companies/\(company)")["name"] == .string(evil))
+
+            // A viewer sees no write buttons and is refused on POST.
+            let viewer = WebBrowser(api)
+            try await viewer.signIn(.viewer)
+            let page = try await viewer.get("/contacts/\(boss)")
+            #expect(page.status == .ok && !page.text.contains("action=\"/do/record_reply\"") && !page.text.contains("Mark sent"))
+            let refused = try await viewer.post("/do/update_company", ["company_id": company, "name": "Viewer was here"])
+            #expect(refused.status == .forbidden)
+            #expect(try await api.get("/api/v1/companies/\(company)")["name"] == .string(evil))
+        }
+    }
+
+    @Test("a do-not-contact contact is shown loudly and offered no outbound action; the database refuses one anyway", arguments: TestEngine.all)
+    func doNotContact(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let contact = try await api.post("/api/v1/contacts", ["first_name": "Dana", "last_name": "Stop", "do_not_contact": true]).id
+            let browser = WebBrowser(api)
+            try await browser.signIn(.admin)
+            let page = try await browser.get("/contacts/\(contact)")
+            #expect(page.text.contains("Do not contact."))
+            #expect(!page.text.contains("action=\"/do/log_touchpoint\"") && !page.text.contains("action=\"/do/schedule_followup\""))
+            let forced = try await browser.post("/do/log_touchpoint", ["contact_id": contact, "channel": "email", "direction": "outbound"])
+            #expect(forced.status == .unprocessableContent)
+            #expect(forced.text.contains("do-not-contact"))
+            #expect(try await api.get("/api/v1/touchpoints?contact_id=\(contact)")["data"].arrayValue?.isEmpty == true)
+        }
+    }
+}
