@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "TouchbaseDomain", "TouchbaseStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

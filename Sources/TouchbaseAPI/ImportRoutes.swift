@@ -48,37 +48,11 @@ extension Routes {
                 guard boundary != nil || ["text/csv", "application/csv", "text/plain", "application/octet-stream", "application/vnd.ms-excel"].contains(media) else {
                     throw Problem(status: .unsupportedMediaType, title: "Unsupported Media Type", detail: "Send the CSV as text/csv, or as the 'file' part of multipart/form-data; got \(contentType).")
                 }
-                let (id, upload) = try jobs.reserve()
-                let received = boundary == nil ? upload : upload.appendingPathExtension("multipart")
-                var fileName = HTTP.query(request, "file_name") ?? "upload.csv"
-                do {
-                    _ = FileManager.default.createFile(atPath: received.path, contents: nil)
-                    let handle = try FileHandle(forWritingTo: received)
-                    var bytes = 0
-                    do {
-                        for try await chunk in request.body {
-                            bytes += chunk.readableBytes
-                            if bytes > maxUpload { throw tooLarge }
-                            try handle.write(contentsOf: Data(chunk.readableBytesView))
-                        }
-                        try handle.close()
-                    } catch {
-                        try? handle.close()
-                        throw error
-                    }
-                    guard bytes > 0 else { throw DomainError.badRequest("The request needs a CSV body (a header row, then the rows).") }
-                    if let boundary {
-                        defer { try? FileManager.default.removeItem(at: received) }
-                        if let name = try Multipart.extractFile(from: received, boundary: boundary, to: upload) { fileName = name }
-                    }
-                } catch {
-                    try? FileManager.default.removeItem(at: received)
-                    try? FileManager.default.removeItem(at: upload)
-                    throw error
-                }
-                let job = try await jobs.start(id: id, upload: upload, fileName: fileName, options: options, actor: AuditContext.actor)
+                let upload = try await jobs.receive(request.body, boundary: boundary, maxUpload: maxUpload, tooLarge: tooLarge)
+                let fileName = upload.fileName ?? HTTP.query(request, "file_name") ?? "upload.csv"
+                let job = try await jobs.start(id: upload.id, upload: upload.file, fileName: fileName, options: options, actor: AuditContext.actor)
                 var response = HTTP.record(job, status: .accepted)
-                response.headers[.location] = "/api/v1/imports/\(id.lowercased)"
+                response.headers[.location] = "/api/v1/imports/\(upload.id.lowercased)"
                 return response
             },
             Endpoint(

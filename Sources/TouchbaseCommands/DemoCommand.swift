@@ -29,17 +29,20 @@ public struct DemoCommand: AsyncParsableCommand {
         let perCompany = contacts / companies
         let perConversation = touchpoints / max(1, perCompany * companies)
         let total = companies
-        let counts = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
+        let (counts, morning) = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).upgrade()
             return try await AuditContext.$actor.withValue("cli:demo") {
-                try await DemoGenerator(database: database).generate(
+                let generator = DemoGenerator(database: database)
+                let counts = try await generator.generate(
                     companies: companies, contactsPerCompany: perCompany, touchesPerConversation: perConversation, seed: seed
                 ) { done in
                     if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\(done)/\(total) companies".utf8)) }
                 }
+                return (counts, try await generator.morning(seed: seed))
             }
         }
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
         print("Made \(counts.companies) companies, \(counts.contacts) contacts, \(counts.relationships) relationships, \(counts.conversations) conversations, \(counts.touchpoints) touchpoints, \(counts.drafts) drafts, \(counts.signals) signals.")
+        if morning.replies > 0 { print("And a morning's work: \(morning.replies) replies to handle, \(morning.followups) follow-ups, \(morning.drafts) drafts through QC, \(morning.batches) batches in an experiment, \(morning.agentRuns) agent runs with LLM usage, a bounce, renewals due and an intake load.") }
     }
 }

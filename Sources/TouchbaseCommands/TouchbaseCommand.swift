@@ -58,7 +58,7 @@ public struct Serve: AsyncParsableCommand {
             let app = buildApplication(
                 database: database,
                 settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload, mcpRate: settings.mcpRate),
-                jobs: runner, mcp: mcp, web: try WebFace(database: database, catalogue: Catalogue(database: database), logger: logger), logger: logger)
+                jobs: runner, mcp: mcp, web: try WebFace(database: database, catalogue: Catalogue(database: database), imports: jobs, maxUpload: settings.maxUpload, logger: logger), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: runner), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -21,8 +21,8 @@ public struct DemoGenerator: Sendable {
 
     public static let firstNames = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Felix", "Grace", "Hiro", "Isla", "Jonah", "Kira", "Liam", "Maya", "Noah", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tara"]
     public static let lastNames = ["Adams", "Brooks", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen", "Khan", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Reyes", "Sato", "Turner", "Weber"]
-    static let words = ["North", "Blue", "Bright", "Summit", "Harbor", "Pioneer", "Vertex", "Atlas", "Cedar", "Nimbus", "Orbit", "Quartz"]
-    static let suffixes = ["Health", "Pay", "Labs", "Logistics", "Systems", "Cloud", "Foods", "Energy"]
+    public static let words = ["North", "Blue", "Bright", "Summit", "Harbor", "Pioneer", "Vertex", "Atlas", "Cedar", "Nimbus", "Orbit", "Quartz"]
+    public static let suffixes = ["Health", "Pay", "Labs", "Logistics", "Systems", "Cloud", "Foods", "Energy"]
     static let industries = ["Healthcare", "FinTech", "SaaS", "Logistics", "Retail", "Manufacturing", "Energy"]
     static let roles: [(String, String, Bool)] = [
         ("Chief Executive Officer", "c-level", true), ("Chief Financial Officer", "c-level", true), ("VP Engineering", "vp", true),

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SQLKit
 import TouchbaseDomain
 import TouchbaseStore
@@ -47,6 +48,52 @@ public struct ImportJobs: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let id = UUIDv7.make()
         return (id, directory.appendingPathComponent("\(id.lowercased).csv"))
+    }
+
+    /// An upload received for a job: the job's id, the CSV written for it, the file name the client gave and, for a
+    /// multipart body, the form's other fields.
+    public struct Upload: Sendable {
+        public let id: UUID
+        public let file: URL
+        public let fileName: String?
+        public let fields: [String: String]
+
+        /// Removes the upload (a job that will not start).
+        public func discard() { try? FileManager.default.removeItem(at: file) }
+    }
+
+    /// Writes `body` to a new job's upload file, a chunk at a time; a multipart body (`boundary`) is received whole, then
+    /// its file part is taken out. More than `maxUpload` bytes, or none, is refused and nothing is kept.
+    public func receive<Body: AsyncSequence>(_ body: Body, boundary: String?, maxUpload: Int, tooLarge: @autoclosure () -> any Error) async throws
+        -> Upload where Body.Element == ByteBuffer
+    {
+        let (id, upload) = try reserve()
+        let received = boundary == nil ? upload : upload.appendingPathExtension("multipart")
+        do {
+            _ = FileManager.default.createFile(atPath: received.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: received)
+            var bytes = 0
+            do {
+                for try await chunk in body {
+                    bytes += chunk.readableBytes
+                    if bytes > maxUpload { throw tooLarge() }
+                    try handle.write(contentsOf: Data(chunk.readableBytesView))
+                }
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            guard bytes > 0 else { throw DomainError.badRequest("The request needs a CSV body (a header row, then the rows).") }
+            guard let boundary else { return Upload(id: id, file: upload, fileName: nil, fields: [:]) }
+            defer { try? FileManager.default.removeItem(at: received) }
+            let (name, fields) = try Multipart.extract(from: received, boundary: boundary, to: upload)
+            return Upload(id: id, file: upload, fileName: name, fields: fields)
+        } catch {
+            try? FileManager.default.removeItem(at: received)
+            try? FileManager.default.removeItem(at: upload)
+            throw error
+        }
     }
 
     /// The errors CSV of an HTTP job, while it exists.
@@ -370,6 +417,16 @@ public enum Multipart {
     /// part's file name, when it gives one.
     @discardableResult
     public static func extractFile(from body: URL, boundary: String, to out: URL) throws -> String? {
+        try extract(from: body, boundary: boundary, to: out).fileName
+    }
+
+    /// The most bytes a text part before the file part may hold (a form's other fields).
+    public static let fieldLimit = 8192
+
+    /// Copies the file part from `body` to `out` and returns its file name with the text parts sent before it (a web
+    /// form's fields, by name; a part over `fieldLimit` bytes is refused).
+    public static func extract(from body: URL, boundary: String, to out: URL) throws -> (fileName: String?, fields: [String: String]) {
+        var fields: [String: String] = [:]
         let input = try FileHandle(forReadingFrom: body)
         defer { try? input.close() }
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -416,13 +473,26 @@ public enum Multipart {
                 }
                 break
             }
+            // A text field: its value runs to the next "\r\n--boundary", which stays for the next part.
+            var stop: Int?
+            while stop == nil {
+                stop = find(Array("\r\n".utf8) + delimiter)
+                if stop == nil {
+                    if eof || buffer.count > fieldLimit + delimiter.count + 2 { throw DomainError.badRequest("A form field of the multipart body is too long or unterminated.") }
+                    try fill()
+                }
+            }
+            if let range = raw.range(of: "name=\"", options: .caseInsensitive), let close = raw[range.upperBound...].firstIndex(of: "\"") {
+                fields[String(raw[range.upperBound..<close])] = String(decoding: buffer[..<stop!], as: UTF8.self)
+            }
+            buffer.removeFirst(stop! + 2)
         }
         // Copy until "\r\n--boundary", keeping back a delimiter's length that may straddle two reads.
         let end = Array("\r\n".utf8) + delimiter
         while true {
             if let stop = find(end) {
                 try output.write(contentsOf: Data(buffer[..<stop]))
-                return fileName.flatMap { $0.isEmpty ? nil : $0 }
+                return (fileName.flatMap { $0.isEmpty ? nil : $0 }, fields)
             }
             if eof { throw DomainError.badRequest("The multipart body ends inside the file part.") }
             let keep = min(buffer.count, end.count - 1)

@@ -198,6 +198,9 @@ public struct Catalogue: Sendable {
             update(
                 Entities.replies, "update_reply", field: "reply_id",
                 about: "Change a reply: its intent, summary, the next step taken, or handled_at (when it was dealt with) to take it off Today's list."),
+            create(
+                Entities.campaigns, "create_campaign",
+                about: "Start a marketing campaign (seed 004): a name, its type and dates; renewal contacts are added to it with add_campaign_members_from_slots."),
             update(
                 Entities.followups, "update_followup", field: "followup_id",
                 about: "Change a follow-up: state completed or skipped (with completed_at), or a new due_date to snooze it."),

@@ -71,11 +71,13 @@ enum Form {
 
     /// The inputs of `fields` for a template: label, name, kind (select, textarea, checkbox, number, date, text),
     /// options, the value to show and the message of the field's problem.
-    static func inputs(_ fields: [Field], values: [String: String], issues: [FieldIssue], hidden: Set<String> = []) -> [[String: Any]] {
+    static func inputs(_ fields: [Field], values: [String: String], issues: [FieldIssue], hidden: Set<String> = [], required: Set<String>? = nil)
+        -> [[String: Any]]
+    {
         fields.map { field in
             let value = values[field.name] ?? field.defaultValue.map(display) ?? ""
             var input: [String: Any] = [
-                "name": field.name, "label": label(field.name), "help": field.summary, "value": value, "required": field.required,
+                "name": field.name, "label": label(field.name), "help": field.summary, "value": value, "required": required.map { $0.contains(field.name) } ?? field.required,
                 "id": "f-" + field.name,
             ]
             if hidden.contains(field.name) { input["hidden"] = true }

@@ -6,7 +6,10 @@ import TouchbaseStore
 
 /// What every page's layout shows: the navigation, who is signed in, the CSRF token its forms carry, a notice.
 enum Chrome {
-    static let nav: [(path: String, label: String)] = [("/", "Today"), ("/companies", "Accounts")]
+    static let nav: [(path: String, label: String)] = [
+        ("/", "Today"), ("/companies", "Accounts"), ("/batches", "Batches"), ("/queues", "Queues"), ("/renewals", "Renewals"), ("/imports", "Data"),
+        ("/agents", "Agents"),
+    ]
 
     static func of(_ session: WebSession, _ request: Request, current: String) -> [String: Any] {
         var chrome: [String: Any] = [
@@ -31,7 +34,9 @@ extension WebFace {
     func render(_ request: Request, _ session: WebSession, _ template: String, title: String, current: String = "", model: [String: Any], status: HTTPResponse.Status = .ok)
         -> Response
     {
-        var response = Self.html(views.page(template, title: title + " · Touchbase", model: model, chrome: Chrome.of(session, request, current: current)), status: status)
+        var chrome = Chrome.of(session, request, current: current)
+        if model["refresh"] as? Bool == true { chrome["refresh"] = true }
+        var response = Self.html(views.page(template, title: title + " · Touchbase", model: model, chrome: chrome), status: status)
         if Self.notice(request) != nil { response.headers[values: .setCookie].append(Cookies.clear(Self.noticeCookie, request: request)) }
         return response
     }
@@ -64,6 +69,13 @@ extension WebFace {
             var item = person(row).merging(Mustached.value(row) as? [String: Any] ?? [:]) { a, _ in a }
             item["why"] = "Replied \(Text.when(row["replied_at"]?.stringValue ?? row["created_at"]?.stringValue)): \(Text.short(row["summary"]?.stringValue ?? row["raw_text"]?.stringValue, 140))"
             item["next"] = Text.words(row["recommended_next_step"]?.stringValue)
+            if let referral = row["referral_name"]?.stringValue, !referral.isEmpty {
+                let parts = referral.split(separator: " ", maxSplits: 1).map(String.init)
+                var query = ["first_name": parts[0], "last_name": parts.count > 1 ? parts[1] : "", "title": row["referral_title"]?.stringValue ?? "",
+                             "_back": "/", "_done": "\(referral) added."]
+                if let company = item["company_id"] as? String { query["company_id"] = company; query["_fixed"] = "company_id" }
+                item["add_referral"] = "/do/create_contact?" + query.sorted { $0.key < $1.key }.map { "\($0.key)=\(Form.escape($0.value))" }.joined(separator: "&")
+            }
             return item
         }
         let byIntent = Vocabulary.intent.compactMap { intent -> [String: Any]? in
@@ -97,7 +109,7 @@ extension WebFace {
             item["why"] = "Bounced \(Text.when(row["sent_at"]?.stringValue ?? row["created_at"]?.stringValue)): \(row["subject"]?.stringValue ?? "an email")"
             return item
         }
-        let signals = rows("signals").map { row -> [String: Any] in
+        let signals = rows("signals").prefix(12).map { row -> [String: Any] in
             var item = person(row).merging(Mustached.value(row) as? [String: Any] ?? [:]) { a, _ in a }
             if let company = row["company_id"]?.stringValue.flatMap({ companies[$0] }) {
                 item["company_name"] = company["name"]?.stringValue ?? ""
@@ -113,7 +125,7 @@ extension WebFace {
         }
         let model: [String: Any] = [
             "day": day, "reply_groups": intentGroups, "reply_count": replies.count, "late": late, "due_today": dueToday, "upcoming": upcoming,
-            "followup_count": late.count + dueToday.count + upcoming.count, "awaiting": awaiting, "ready": ready, "bounces": bounces,
+            "followup_count": late.count + dueToday.count + upcoming.count, "no_followups": late.isEmpty && dueToday.isEmpty && upcoming.isEmpty, "awaiting": awaiting, "ready": ready, "bounces": bounces,
             "signals": signals, "renewals": renewals, "has_late": !late.isEmpty, "has_due_today": !dueToday.isEmpty, "has_upcoming": !upcoming.isEmpty,
             "awaiting_count": awaiting.count, "ready_count": ready.count,
             "empty": replies.isEmpty && late.isEmpty && dueToday.isEmpty && upcoming.isEmpty && awaiting.isEmpty && ready.isEmpty,
@@ -235,7 +247,8 @@ extension WebFace {
         let slots = try await read("list_company_slots", ["company_id": .string(id.lowercased)])
         return (slots["data"]?.arrayValue ?? []).map { row in
             var item = Mustached.value(row) as? [String: Any] ?? [:]
-            item["slot"] = (row["slot_role"]?.stringValue ?? row["role"]?.stringValue ?? "").uppercased()
+            item["slot"] = row["role_code"]?.stringValue ?? ""
+            item["contact_name"] = row["full_name"]?.stringValue ?? Blank()
             return item
         }
     }
@@ -267,10 +280,21 @@ extension WebFace {
         model["red_email"] = red
         model["may_reach"] = !dnc && session.role.allows(.write)
         if let company = context["company"], company != .null { model["company"] = Mustached.value(company) }
-        model["engagement"] = (context["engagement"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { ["name": Text.words($0.key), "value": Mustached.value($0.value)] }
-        var active: [[String: Any]] = []
-        for conversation in context["conversations"]?["active"]?.arrayValue ?? [] { active.append(Mustached.value(conversation) as? [String: Any] ?? [:]) }
-        model["conversations"] = active
+        let engagement = context["engagement"] ?? .null
+        var facts: [[String: Any]] = [
+            ["name": "engagement score", "value": Mustached.value(engagement["engagement_score"] ?? .null)],
+            ["name": "last engaged", "value": Text.when(engagement["last_engaged_at"]?.stringValue)],
+        ]
+        for (key, value) in (engagement["metrics"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let shown = key.hasSuffix("_rate") ? "\(Int(((value.doubleValue ?? Double(value.stringValue ?? "") ?? 0) * 100).rounded())) %" : Form.display(value)
+            facts.append(["name": Text.words(key), "value": shown])
+        }
+        model["engagement"] = facts
+        model["conversations"] = (context["conversations"]?["list"]?.arrayValue ?? []).filter { $0["status"]?.stringValue == "active" }.map { row -> [String: Any] in
+            var item = Mustached.value(row) as? [String: Any] ?? [:]
+            item["last"] = Text.when(row["last_touchpoint_at"]?.stringValue)
+            return item
+        }
         model["score"] = scores.first.map { Mustached.record($0) as Any } ?? Blank()
         model["research"] = Mustached.records(research)
         model["drafts"] = try await drafts.asyncMap { draft -> [String: Any] in
@@ -339,7 +363,11 @@ extension WebFace {
     ) async throws -> Response {
         guard let operation = catalogue[name] else { throw DomainError.notFound(entity: "operation", id: name) }
         let fixed = Set((values["_fixed"] ?? "").split(separator: ",").map(String.init))
-        let inputs = Form.inputs(operation.fields, values: values, issues: issues, hidden: fixed)
+        // A change needs only the id: the other fields keep their values when left empty.
+        var required: Set<String>?
+        if case .update(_, let idField) = operation.input { required = [idField] }
+        if case .patch = operation.input { required = [] }
+        let inputs = Form.inputs(operation.fields, values: values, issues: issues, hidden: fixed, required: required)
         let names = Set(operation.fields.map(\.name))
         let general = issues.filter { $0.field.isEmpty || !names.contains($0.field) }.map { ["message": $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)"] }
         let model: [String: Any] = [

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseService
 import TouchbaseStore
 
@@ -21,8 +22,15 @@ public struct WebFace: Sendable {
     let tokens: TokenStore
     let views: Views
     let logger: Logger
+    /// Where uploads from the imports page run (the server's runner); without it the page says imports are off.
+    let importJobs: ImportJobs?
+    let maxUpload: Int
 
-    public init(database: Database, catalogue: Catalogue, logger: Logger = Logger(label: "touchbase.web")) throws {
+    public init(
+        database: Database, catalogue: Catalogue, imports: ImportJobs? = nil, maxUpload: Int = 1 << 30, logger: Logger = Logger(label: "touchbase.web")
+    ) throws {
+        importJobs = imports
+        self.maxUpload = maxUpload
         self.catalogue = catalogue
         store = RecordStore(database: database)
         writes = Writes(database: database)
@@ -41,7 +49,9 @@ public struct WebFace: Sendable {
     public static let routes: [(path: String, method: HTTPRequest.Method)] = [
         ("/", .get), ("/login", .get), ("/login", .post), ("/logout", .post), ("/companies", .get), ("/companies/{id}", .get),
         ("/contacts/{id}", .get), ("/audit/{table}/{id}", .get), ("/do/{operation}", .get), ("/do/{operation}", .post),
-        ("/static/{file}", .get),
+        ("/static/{file}", .get), ("/batches", .get), ("/batches/{id}", .get), ("/experiments/{id}", .get), ("/queues", .get),
+        ("/renewals", .get), ("/intake", .get), ("/data-quality", .get), ("/imports", .get), ("/imports", .post), ("/imports/{id}", .get),
+        ("/imports/{id}/errors", .get), ("/agents", .get), ("/agent-runs/{id}", .get),
     ]
 
     public func register<Context: RequestContext>(on router: Router<Context>) {
@@ -56,6 +66,19 @@ public struct WebFace: Sendable {
         page(router, "/audit/:table/:id") { request, session, params in
             try await self.audit(request, session, table: params["table"] ?? "", id: params["id"] ?? "")
         }
+        page(router, "/batches") { request, session, _ in try await self.batches(request, session) }
+        page(router, "/batches/:id") { request, session, params in try await self.batch(request, session, id: params["id"] ?? "") }
+        page(router, "/experiments/:id") { request, session, params in try await self.experiment(request, session, id: params["id"] ?? "") }
+        page(router, "/queues") { request, session, _ in try await self.queues(request, session) }
+        page(router, "/renewals") { request, session, _ in try await self.renewals(request, session) }
+        page(router, "/intake") { request, session, _ in try await self.intake(request, session) }
+        page(router, "/data-quality") { request, session, _ in try await self.dataQuality(request, session) }
+        page(router, "/imports") { request, session, _ in try await self.imports(request, session) }
+        page(router, "/imports/:id") { request, session, params in try await self.importJob(request, session, id: params["id"] ?? "") }
+        page(router, "/imports/:id/errors") { request, session, params in try await self.importErrors(request, session, id: params["id"] ?? "") }
+        page(router, "/agents") { request, session, _ in try await self.agents(request, session) }
+        page(router, "/agent-runs/:id") { request, session, params in try await self.agentRun(request, session, id: params["id"] ?? "") }
+        router.post("/imports") { request, _ in await self.guarded(request) { try await self.upload(request) } }
         page(router, "/do/:operation") { request, session, params in
             try await self.operationForm(request, session, name: params["operation"] ?? "", values: Form.query(request), issues: [])
         }

@@ -84,7 +84,7 @@ struct ApiBench: AsyncParsableCommand {
                 if let database {
                     location = database
                 } else {
-                    location = try await prepare(engine: engine, contacts: size, work: work, server: pgServer)
+                    location = try await Self.prepare(engine: engine, contacts: size, work: work, server: pgServer)
                 }
                 results[engine, default: [:]][size] = try await measure(location: location, label: "\(engine) \(size)", work: work)
             }
@@ -93,7 +93,7 @@ struct ApiBench: AsyncParsableCommand {
     }
 
     /// The demo database of one size, built once and reused.
-    func prepare(engine: String, contacts: Int, work: URL, server: String?) async throws -> String {
+    static func prepare(engine: String, contacts: Int, work: URL, server: String?) async throws -> String {
         let location: String
         var exists = false
         if engine == "sqlite" {
@@ -154,7 +154,7 @@ struct ApiBench: AsyncParsableCommand {
         var searches: [String] = []
     }
 
-    func samples(_ location: String) async throws -> (Samples, String) {
+    static func samples(_ location: String, count: Int) async throws -> (Samples, String) {
         let db = try Database(location: DatabaseLocation(location), logger: Self.quietLogger, maxConnections: 2)
         let d = db.dialect
         func ids(_ query: String) async throws -> [String] {
@@ -163,7 +163,7 @@ struct ApiBench: AsyncParsableCommand {
             }
         }
         var s = Samples()
-        let n = self.ids
+        let n = count
         s.companies = try await ids("SELECT id FROM companies ORDER BY random() LIMIT \(n)")
         s.contacts = try await ids("SELECT id FROM contacts ORDER BY random() LIMIT \(n)")
         s.primaries = try await ids("SELECT id FROM contacts WHERE is_primary_contact = \(db.engine == .sqlite ? "1" : "true") ORDER BY random() LIMIT \(n)")
@@ -206,7 +206,15 @@ struct ApiBench: AsyncParsableCommand {
     }
 
     func measure(location: String, label: String, work: URL) async throws -> [(Route, Measure)] {
-        let (samples, token) = try await samples(location)
+        let (samples, token) = try await Self.samples(location, count: ids)
+        return try await Self.drive(
+            location: location, label: label, work: work, port: port, duration: duration, routes: routes(samples), header: ("Authorization", "Bearer \(token)"))
+    }
+
+    /// Serves `location` with `touchbase serve` in a child process and drives each route with wrk, sending `header`.
+    static func drive(
+        location: String, label: String, work: URL, port: Int, duration: Int, routes: [Route], header: (name: String, value: String)
+    ) async throws -> [(Route, Measure)] {
         let me = CommandLine.arguments[0]
         let server = Process()
         server.executableURL = URL(fileURLWithPath: me)
@@ -229,13 +237,13 @@ struct ApiBench: AsyncParsableCommand {
         }
         guard up else { throw ValidationError("the server did not answer /health within a minute; see \(log.path)") }
         var out: [(Route, Measure)] = []
-        for route in routes(samples) {
+        for route in routes {
             let script = work.appendingPathComponent("wrk-\(route.kind.rawValue).lua")
-            try Self.lua(route, token: token).write(to: script, atomically: true, encoding: .utf8)
+            try lua(route, header: header).write(to: script, atomically: true, encoding: .utf8)
             let output = try ImportBench.run(
                 "wrk", ["-t", String(min(2, route.connections)), "-c", String(route.connections), "-d", "\(duration)s", "--latency", "--timeout", "10s",
                         "-s", script.path, base])
-            let m = Self.parse(output.stdout)
+            let m = parse(output.stdout)
             print(String(format: "%@ | %-30@ | %9.0f req/s | p50 %7.2f ms | p99 %8.2f ms | errors %d", label, route.name, m.rps, m.p50, m.p99, m.errors))
             out.append((route, m))
         }
@@ -243,7 +251,7 @@ struct ApiBench: AsyncParsableCommand {
     }
 
     /// A wrk script that rotates over the route's requests.
-    static func lua(_ route: Route, token: String) -> String {
+    static func lua(_ route: Route, header: (name: String, value: String)) -> String {
         func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         let items = route.requests.map { r in "{\(quote(r.method)), \(quote(r.path)), \(r.body.map(quote) ?? "nil")}" }.joined(separator: ",\n")
         return """
@@ -254,7 +262,7 @@ struct ApiBench: AsyncParsableCommand {
             request = function()
               i = i % #requests + 1
               local r = requests[i]
-              local headers = { ["Authorization"] = "Bearer \(token)" }
+              local headers = { [\(quote(header.name))] = \(quote(header.value)) }
               if r[3] then headers["Content-Type"] = "application/json" end
               return wrk.format(r[1], r[2], headers, r[3])
             end

@@ -56,7 +56,9 @@ struct APIHarness: Sendable {
             let app = Application(
                 router: buildRouter(
                     database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp,
-                    web: try WebFace(database: db, catalogue: Catalogue(database: db), logger: logger)),
+                    web: try WebFace(
+                        database: db, catalogue: Catalogue(database: db), imports: ImportJobs(database: db, directory: imports, runner: runner),
+                        maxUpload: maxUpload, logger: logger)),
                 logger: logger)
             let limiter = RateLimiter(perMinute: mcpRate, clock: mcpClock)
             let finalTokens = tokens

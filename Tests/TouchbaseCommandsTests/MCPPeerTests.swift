@@ -18,29 +18,8 @@ struct MCPPeerTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("peers/mcp_agent.py").path
 
-    /// Runs a program to its end (at most two minutes) and returns its standard output.
     static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(120))
-            if process.isRunning { process.terminate() }
-        }
-        let printed = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            DispatchQueue.global().async {
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                done.resume(returning: text)
-            }
-        }
-        watchdog.cancel()
-        return (process.terminationStatus, printed)
+        try await Peers.run(program, arguments, environment: environment)
     }
 
     /// What the script saw, checked the same way for both transports.
@@ -90,30 +69,9 @@ struct MCPPeerTests {
     func http(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let token = try await TokenStore(database: database).create(name: "research", role: .agent).secret
-            var server: Process?
-            var port = 0
-            for _ in 0..<5 {
-                port = Int.random(in: 20_000...40_000)
-                let process = Process()
-                process.executableURL = ResumeTests.program
-                process.arguments = ["serve", "--database", ResumeTests.argument(database.location), "--port", String(port)]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                var ready = false
-                for _ in 0..<100 where process.isRunning && !ready {
-                    try await Task.sleep(for: .milliseconds(100))
-                    ready = (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/health")!, encoding: .utf8))?.contains("ok") == true
-                }
-                if ready { server = process; break }
-                if process.isRunning { process.terminate() }
-                process.waitUntilExit()
-            }
-            let serve = try #require(server, "touchbase serve did not start")
+            let (serve, port) = try await Peers.serve(database.location)
             let (status, printed) = try await Self.run(Self.python!, [Self.script, "http", "http://127.0.0.1:\(port)/mcp", token])
-            kill(serve.processIdentifier, SIGTERM)
-            serve.waitUntilExit()
-            #expect(serve.terminationStatus == 0)
+            #expect(Peers.stop(serve) == 0)
             #expect(status == 0, "\(printed)")
             _ = try Self.check(printed)
             try await Self.checkLedger(database, agent: "research")
