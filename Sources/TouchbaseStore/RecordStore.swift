@@ -22,6 +22,8 @@ public struct ListQuery: Sendable {
     /// Rows a page of a list examines at most when its filters have no index to walk (see `RecordStore.list`).
     public static let defaultScanBudget = 10_000
     public var scanBudget = ListQuery.defaultScanBudget
+    /// Newest first (id descending), the cursor going back; a full-text search keeps its index's order.
+    public var descending = false
 
     public init(
         filters: [String: JSONValue] = [:], search: String? = nil, custom: [String: String] = [:], limit: Int = defaultLimit, cursor: UUID? = nil
@@ -253,16 +255,18 @@ public struct RecordStore: Sendable {
                 query += " ORDER BY t.id LIMIT \(literal: limit + 1)"
             }
         } else if hasResidual && !keyed {
+            let (after, order, back) = q.descending ? ("<", "DESC", "ASC") : (">", "ASC", "DESC")
             var walk = SQLQueryString("SELECT * FROM ") + table + " w"
-            if let cursor = q.cursor { walk += " WHERE w.id > \(dialect.bind(cursor))" }
-            walk += " ORDER BY w.id LIMIT \(literal: q.scanBudget)"
-            query = select + "(" + walk + ") t WHERE 1 = 1" + residual + " ORDER BY t.id LIMIT \(literal: limit + 1)"
-            window = SQLQueryString("SELECT t.id, count(*) OVER () AS n FROM (") + walk + ") t ORDER BY t.id DESC LIMIT 1"
+            if let cursor = q.cursor { walk += " WHERE w.id \(unsafeRaw: after) \(dialect.bind(cursor))" }
+            walk += " ORDER BY w.id \(unsafeRaw: order) LIMIT \(literal: q.scanBudget)"
+            query = select + "(" + walk + ") t WHERE 1 = 1" + residual + " ORDER BY t.id \(unsafeRaw: order) LIMIT \(literal: limit + 1)"
+            window = SQLQueryString("SELECT t.id, count(*) OVER () AS n FROM (") + walk + ") t ORDER BY t.id \(unsafeRaw: back) LIMIT 1"
         } else {
+            let (after, order) = q.descending ? ("<", " DESC") : (">", "")
             query = select + table + " t WHERE 1 = 1" + residual
-            if let cursor = q.cursor { query += " AND t.id > \(dialect.bind(cursor))" }
+            if let cursor = q.cursor { query += " AND t.id \(unsafeRaw: after) \(dialect.bind(cursor))" }
             // A key's rows are found by its index and sorted (`+t.id` keeps SQLite from walking the primary key instead).
-            query += SQLQueryString(" ORDER BY \(unsafeRaw: keyed && dialect.engine == .sqlite ? "+t.id" : "t.id") LIMIT \(literal: limit + 1)")
+            query += SQLQueryString(" ORDER BY \(unsafeRaw: keyed && dialect.engine == .sqlite ? "+t.id" : "t.id")\(unsafeRaw: order) LIMIT \(literal: limit + 1)")
         }
         let finalQuery = query
         let finalWindow = window

@@ -157,6 +157,8 @@ extension WebFace {
             list.cursor = id
         }
         let openOnly = query["open"] == "1"
+        let newest = query["sort"] == "newest"
+        list.descending = newest && list.search == nil
         let page = issues.isEmpty ? try await store.list(Entities.companies, list) : nil
         var rows = Mustached.records(page?.records ?? [])
         for i in rows.indices {
@@ -176,7 +178,7 @@ extension WebFace {
         let model: [String: Any] = [
             "q": query["q"] ?? "", "rows": rows, "next": next.map { $0 as Any } ?? Blank(), "issues": issues, "open": openOnly,
             "tier_options": options("account_tier"), "status_options": options("account_status"), "industry": query["industry"] ?? "",
-            "size": query["size"] ?? "",
+            "size": query["size"] ?? "", "newest": newest,
             "first": list.cursor == nil,
         ]
         return render(request, session, "companies", title: "Accounts", current: "/companies", model: model)
@@ -341,7 +343,7 @@ extension WebFace {
             Entities.auditLog, where: [("table_name", .string(entity.table)), ("record_id", .string(id.lowercased))], order: "t.id DESC", limit: 200)
         let changes = rows.map { row -> [String: Any] in
             var item = Mustached.record(row)
-            item["when"] = Text.when(row.string("changed_at") ?? row.string("created_at"))
+            item["when"] = Text.when(row.string("timestamp"))
             let old = row["old_values"].objectValue ?? [:], new = row["new_values"].objectValue ?? [:]
             let keys = Set(old.keys).union(new.keys).filter { !["updated_at", "created_at"].contains($0) && old[$0] != new[$0] }.sorted()
             item["fields"] = keys.map { ["field": $0, "old": Form.display(old[$0] ?? .null), "new": Form.display(new[$0] ?? .null)] }

@@ -275,8 +275,8 @@ extension WebFace {
         }
         let changed = (ledger["records_changed"]?.arrayValue ?? []).map { row -> [String: Any] in
             var item = Mustached.value(row) as? [String: Any] ?? [:]
-            let table = row["table_name"]?.stringValue ?? ""
-            item["link"] = table == "contacts" || table == "companies" ? "/\(table)/\(row["record_id"]?.stringValue ?? "")" : "/audit/\(table)/\(row["record_id"]?.stringValue ?? "")"
+            let table = row["table"]?.stringValue ?? "", record = row["id"]?.stringValue ?? ""
+            item["link"] = table == "contacts" || table == "companies" ? "/\(table)/\(record)" : "/audit/\(table)/\(record)"
             return item
         }
         let totals = ledger["totals"] ?? .null

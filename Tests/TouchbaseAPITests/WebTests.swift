@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Testing
 import TouchbaseDomain
+import TouchbaseImport
 import TouchbaseStore
 import TouchbaseTestSupport
 
@@ -138,6 +139,8 @@ struct WebTests {
                 #expect(!page.text.contains(evil), "\(path) shows the name unescaped")
                 #expect(page.text.contains("<main id=\"main\""))
             }
+            let trail = try await browser.get("/audit/companies/\(company)")
+            #expect(trail.text.contains("user:test-admin") && trail.text.contains(Timestamp.formatDate(Date())))
             let account = try await browser.get("/companies/\(company)")
             #expect(account.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(account.text.contains("<svg class=\"map\""))
@@ -145,6 +148,20 @@ struct WebTests {
             let northwind = try await api.post("/api/v1/companies", ["name": "Northwind Traders", "domain": "northwind.example"]).id
             let found = try await browser.get("/companies?q=northwind")
             #expect(found.text.contains("/companies/\(northwind)") && !found.text.contains("/companies/\(company)\""))
+            let newest = try await browser.get("/companies?sort=newest").text
+            let n = try #require(newest.range(of: "/companies/\(northwind)")), e = try #require(newest.range(of: "/companies/\(company)\""))
+            #expect(n.lowerBound < e.lowerBound, "newest first lists Northwind before the first company")
+            // Newest-first pages walk back by cursor through every row, each once.
+            var seen: [UUID] = []
+            var query = ListQuery(limit: 1)
+            query.descending = true
+            while true {
+                let page = try await RecordStore(database: api.database).list(Entities.companies, query)
+                seen += page.records.map(\.id)
+                guard let next = page.nextCursor else { break }
+                query.cursor = UUID(uuidString: next)
+            }
+            #expect(seen.map(\.uuidString) == [northwind, company].map { $0.uppercased() })
             #expect(try await browser.get("/companies/not-an-id").status == .notFound)
             #expect(try await browser.get("/contacts/\(UUID().uuidString)").status == .notFound)
 
@@ -213,6 +230,99 @@ struct WebTests {
             #expect(forced.status == .unprocessableContent)
             #expect(forced.text.contains("do-not-contact"))
             #expect(try await api.get("/api/v1/touchpoints?contact_id=\(contact)")["data"].arrayValue?.isEmpty == true)
+        }
+    }
+}
+
+@Suite("Web UI: work pages")
+struct WebWorkPagesTests {
+    @Test("batches, the experiment, queues, renewals, intake, data quality, imports and agents render from the demo's morning; an upload runs as a job; forms are refused without CSRF or beyond the role", arguments: TestEngine.all)
+    func workPages(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let demo = DemoGenerator(database: api.database)
+            _ = try await demo.generate(companies: 10, contactsPerCompany: 10, touchesPerConversation: 2, seed: 5)
+            let morning = try await demo.morning(seed: 5)
+            #expect(morning.replies == 7 && morning.batches == 2 && morning.drafts == 6)
+            let store = RecordStore(database: api.database)
+            let batch = try #require(try await store.select(Entities.batches, limit: 1).first).id.lowercased
+            let experiment = try #require(try await store.select(Entities.experiments, limit: 1).first).id.lowercased
+            let run = try #require(try await store.select(Entities.agentRuns, where: [("run_type", "draft")], limit: 1).first).id.lowercased
+            let load = try #require(try await store.select(Entities.intakeLoads, limit: 1).first).id.lowercased
+            let evil = "<script>alert(1)</script>"
+            _ = try await store.create(Entities.intakeLoads, ["source": .string(evil), "kind": "companies", "rows": [["name": .string(evil)]]])
+
+            let browser = WebBrowser(api)
+            try await browser.signIn(.member)
+            let today = try await browser.get("/")
+            for part in ["Replies to handle", "referral", "Morgan Lee", "Late", "Upcoming", "Drafts to approve", "Approved, to send", "Bounced emails", "Renewals due"] {
+                #expect(today.text.contains(part), "Today lacks \(part)")
+            }
+            let pages: [(String, [String])] = [
+                ("/batches", ["Batch 1", "Opener: question vs peer result"]),
+                ("/batches/\(batch)", ["Pre-brief", "group A", "QC passed", "Print"]),
+                ("/experiments/\(experiment)", ["Not enough data yet", "p-value", "<svg class=\"chart\"", "Group A"]),
+                ("/queues", ["Mark checked"]), ("/queues?queue=email-recheck", ["Mark checked", "email_status"]),
+                ("/renewals", ["Due: campaign window open", "Create a campaign"]),
+                ("/intake", ["conference-badge-scan", "Promote into contacts", "&lt;script&gt;"]),
+                ("/data-quality", ["Data quality"]), ("/imports", ["Import a CSV", "multipart/form-data"]),
+                ("/agents", ["LLM cost per day", "claude-sonnet-4-5", "drafting-agent"]),
+                ("/agent-runs/\(run)", ["drafting-agent", "Records changed", "message_drafts"]),
+            ]
+            for (path, parts) in pages {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path): \(page.status)")
+                #expect(!page.text.contains(evil), "\(path) shows a value unescaped")
+                for part in parts { #expect(page.text.contains(part), "\(path) lacks \(part)") }
+            }
+            #expect(try await browser.get("/batches/\(UUID().uuidString)").status == .notFound)
+
+            // Promote the intake load from its page; mark a queue item checked.
+            try await browser.get("/intake")
+            #expect(try await browser.post("/do/promote_intake_load", ["load_id": load, "_back": "/intake"]).status == .seeOther)
+            #expect(try await store.get(Entities.intakeLoads, UUID(uuidString: load)!)["promoted_at"] != .null)
+
+            // Renewals into a campaign, made from the page's form.
+            #expect(try await browser.post("/do/create_campaign", ["name": "Renewals Q1", "_back": "/renewals"]).status == .seeOther)
+            let renewals = try await browser.get("/renewals")
+            #expect(renewals.text.contains("Add green slot contacts to campaign"))
+
+            // An upload: the form's fields and the file as multipart; it runs as a job audited as the user.
+            let boundary = "----touchbase\(UUID().uuidString.prefix(8))"
+            func multipart(csrf: String, kind: String) -> String {
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n\(kind)\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(evil).csv\"\r\nContent-Type: text/csv\r\n\r\n"
+                    + "First Name,Last Name,Email\nJamie,Ortiz,jamie.ortiz@harbor.example\nBad,Row,not-an-email\n\r\n--\(boundary)--\r\n"
+            }
+            var headers = browser.headers()
+            headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            let forged = try await api.send(.post, "/imports", headers: headers, body: multipart(csrf: "nope", kind: "contacts"))
+            #expect(forged.status == .forbidden)
+            let sent = try await api.send(.post, "/imports", headers: headers, body: multipart(csrf: browser.csrf, kind: "contacts"))
+            #expect(sent.status == .seeOther)
+            let location = try #require(sent.headers[.location])
+            var job = try await browser.get(location)
+            for _ in 0..<100 where job.text.contains("http-equiv=\"refresh\"") {
+                try await Task.sleep(for: .milliseconds(100))
+                job = try await browser.get(location)
+            }
+            #expect(job.text.contains("completed with errors") && job.text.contains("Download the refused rows"))
+            #expect(!job.text.contains(evil) && job.text.contains("&lt;script&gt;"))
+            let errors = try await browser.get(location + "/errors")
+            #expect(errors.contentType.hasPrefix("text/csv") && errors.text.contains("not-an-email"))
+            let jobRecord = try await store.get(Entities.importJobs, UUID(uuidString: String(location.split(separator: "/").last!))!)
+            #expect(jobRecord["created_by"] == "user:test-member")
+
+            // A viewer sees the pages without their write forms and is refused an upload.
+            let viewer = WebBrowser(api)
+            try await viewer.signIn(.viewer)
+            let batchPage = try await viewer.get("/batches/\(batch)")
+            #expect(batchPage.status == .ok && !batchPage.text.contains("action=\"/do/log_touchpoint\""))
+            #expect(!(try await viewer.get("/imports")).text.contains("multipart/form-data"))
+            var viewerHeaders = viewer.headers()
+            viewerHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
+            let refused = try await api.send(.post, "/imports", headers: viewerHeaders, body: multipart(csrf: viewer.csrf, kind: "contacts"))
+            #expect(refused.status == .forbidden)
         }
     }
 }
