@@ -236,10 +236,38 @@ extension WebFace {
         }
         model["research"] = Mustached.records(research.records)
         model["signals"] = Mustached.records(signals.records)
-        model["timeline"] = touches.map { row -> [String: Any] in
-            var item = Mustached.record(row)
-            item["when"] = Text.when(row.string("sent_at") ?? row.string("created_at"))
-            if let contact = all.first(where: { $0["id"]?.stringValue == row.string("contact_id") }) { item["contact_name"] = Self.name(contact) }
+        // The account's timeline: touches, replies, meetings, signals and changes to the account, newest first.
+        func named(_ id: String?) -> String { all.first { $0["id"]?.stringValue == id }.map(Self.name) ?? "" }
+        let replies = try await store.select(Entities.replies, whereIn: "contact_id", all.compactMap { $0["id"] }.prefix(500).map { $0 })
+        let meetings = try await store.select(Entities.meetings, where: [("company_id", .string(id.lowercased))], order: "t.id DESC", limit: 20)
+        let changes = try await store.select(
+            Entities.auditLog, where: [("table_name", "companies"), ("record_id", .string(id.lowercased))], order: "t.id DESC", limit: 10)
+        var events: [(at: String, item: [String: Any])] = []
+        for row in touches {
+            let at = row.string("sent_at") ?? row.string("created_at") ?? ""
+            let text = [row.string("direction"), row.string("channel"), row.string("subject"), row.string("outcome")].compactMap { $0 }.joined(separator: " · ")
+            events.append((at, ["kind": "touch", "text": text, "contact_id": row.string("contact_id") ?? "", "contact_name": named(row.string("contact_id"))]))
+        }
+        for row in replies {
+            let at = row.string("replied_at") ?? row.string("created_at") ?? ""
+            events.append((at, ["kind": "reply", "text": "replied: \(Text.words(row.string("intent")))\(row.string("summary").map { " · " + $0 } ?? "")",
+                                "contact_id": row.string("contact_id") ?? "", "contact_name": named(row.string("contact_id"))]))
+        }
+        for row in meetings {
+            events.append((row.string("event_time") ?? row.string("created_at") ?? "", ["kind": "meeting", "text": "meeting\(row.string("source").map { " · " + $0 } ?? "")",
+                "contact_id": row.string("contact_id") ?? "", "contact_name": named(row.string("contact_id"))]))
+        }
+        for row in signals.records {
+            events.append((row.string("created_at") ?? "", ["kind": "signal", "text": "signal: \(Text.words(row.string("signal_type")))\(row.string("description").map { " · " + $0 } ?? "")"]))
+        }
+        for row in changes {
+            let fields = Set((row["old_values"].objectValue ?? [:]).keys).union((row["new_values"].objectValue ?? [:]).keys)
+                .filter { !["updated_at", "created_at"].contains($0) && row["old_values"][$0] != row["new_values"][$0] }.sorted()
+            events.append((row.string("timestamp") ?? "", ["kind": "change", "text": "\(row.string("action") ?? "change") by \(row.string("changed_by") ?? "?")\(fields.isEmpty ? "" : ": " + fields.prefix(6).joined(separator: ", "))"]))
+        }
+        model["timeline"] = events.sorted { $0.at > $1.at }.prefix(40).map { event -> [String: Any] in
+            var item = event.item
+            item["when"] = Text.when(event.at)
             return item
         }
         return render(request, session, "company", title: company["name"]?.stringValue ?? "Account", current: "/companies", model: model)

@@ -44,11 +44,20 @@ enum Mustached {
         case .null: Blank()
         case .bool(let b): b
         case .int(let i): i
-        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.4g", d)
+        case .double(let d): number(d)
         case .string(let s): s
         case .array(let a): a.map(value)
         case .object(let o): o.mapValues(value)
         }
+    }
+
+    /// `12`, `0.048`, `18400.5`: whole numbers without a point, others to at most 4 decimals.
+    static func number(_ d: Double) -> String {
+        guard d.isFinite else { return "" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        var text = String(format: "%.4f", d)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
     }
 
     static func record(_ record: Record) -> [String: Any] { (value(record.json) as? [String: Any]) ?? [:] }

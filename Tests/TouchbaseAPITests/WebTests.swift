@@ -145,6 +145,7 @@ struct WebTests {
             #expect(account.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(account.text.contains("<svg class=\"map\""))
             #expect(account.text.contains("reports to"))
+            #expect(account.text.contains("class=\"ev-change\"") && account.text.contains("by user:test-admin"), "the timeline shows the account's changes")
             let northwind = try await api.post("/api/v1/companies", ["name": "Northwind Traders", "domain": "northwind.example"]).id
             let found = try await browser.get("/companies?q=northwind")
             #expect(found.text.contains("/companies/\(northwind)") && !found.text.contains("/companies/\(company)\""))

@@ -1,5 +1,6 @@
 // Touchbase: keyboard shortcuts for pages that work without this script.
-// "/" focuses search; j / k move between items; e edits the selected item; s marks it sent; a approves it.
+// "/" focuses search; j / k move between items; e edits the selected item; s marks it sent; a approves it;
+// c completes a follow-up, x skips it, z snoozes it a day, h marks a reply handled.
 (function () {
   "use strict";
   var index = -1;
@@ -34,5 +35,9 @@
     else if (key === "e") { if (act("edit")) event.preventDefault(); }
     else if (key === "s") { act("sent"); }
     else if (key === "a") { act("approve"); }
+    else if (key === "c") { act("complete"); }
+    else if (key === "x") { act("skip"); }
+    else if (key === "z") { act("snooze"); }
+    else if (key === "h") { act("handled"); }
   });
 })();
