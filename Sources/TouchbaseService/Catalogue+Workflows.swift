@@ -219,10 +219,11 @@ extension Catalogue {
                 description: "Validate and upsert the staged rows into companies or contacts; promoting again changes nothing."
             ) { args in .json(try await intake.promote(loadID: try args.uuid("load_id")).json) },
             Operation(
-                "get_data_quality", title: "Data quality", access: .read, idempotent: true, input: .fields([]),
-                output: .model("DataQuality", .freeform("Exact counts and samples: companies with an empty slot, unverified emails, contacts without a name; queue sizes.")),
+                "get_data_quality", title: "Data quality", access: .read, idempotent: true,
+                input: .fields([Field("cap", .integer, range: 1...10_000_000, "Count at most this many of each (a bounded walk); default: exact counts.")]),
+                output: .model("DataQuality", .freeform("Counts (exact, or at most cap) and samples: companies with an empty slot, unverified emails, contacts without a name; queue sizes; capped.")),
                 description: "Companies without complete slots, contacts with an unverified email, queue sizes."
-            ) { _ in .json(try await quality.dataQuality()) },
+            ) { args in .json(try await quality.dataQuality(cap: args.int("cap"))) },
         ]
     }
 }

@@ -151,14 +151,24 @@ extension WebFace {
     }
 
     func dataQuality(_ request: Request, _ session: WebSession) async throws -> Response {
-        let quality = try await read("get_data_quality")
-        let sections = (quality.objectValue ?? [:]).sorted { $0.key < $1.key }.map { key, value -> [String: Any] in
+        // Counts stop at 10,000 (each a bounded walk), so that the page answers at once whatever the size.
+        let cap = 10_000
+        let quality = try await read("get_data_quality", ["cap": .int(Int64(cap))])
+        func shown(_ value: JSONValue) -> String {
+            guard let n = value.intValue else { return Form.display(value) }
+            return n >= cap ? "\(cap.formatted())+" : n.formatted()
+        }
+        let sections = (quality.objectValue ?? [:]).filter { $0.key != "capped" }.sorted { $0.key < $1.key }.map { key, value -> [String: Any] in
             let sample = (value["sample"]?.arrayValue ?? []).map { row -> [String: Any] in
                 var item = Mustached.value(row) as? [String: Any] ?? [:]
                 item["text"] = (row.objectValue ?? [:]).filter { !$0.key.hasSuffix("_id") }.sorted { $0.key < $1.key }.map { "\(Text.words($0.key)): \(Form.display($0.value))" }.joined(separator: " · ")
                 return item
             }
-            return ["name": Text.words(key), "count": value["count"].map(Form.display) ?? Form.display(value), "sample": sample]
+            if key == "queue_sizes" {
+                let parts = (value.objectValue ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \(shown($0.value))" }.joined(separator: " · ")
+                return ["name": "queue sizes", "count": parts, "sample": [] as [Any]]
+            }
+            return ["name": Text.words(key), "count": value["count"].map(shown) ?? shown(value), "sample": sample]
         }
         return render(request, session, "quality", title: "Data quality", current: "/imports", model: ["sections": sections])
     }

@@ -276,6 +276,11 @@ struct WebWorkPagesTests {
                 for part in parts { #expect(page.text.contains(part), "\(path) lacks \(part)") }
             }
             #expect(try await browser.get("/batches/\(UUID().uuidString)").status == .notFound)
+            // The page's counts stop at a cap; uncapped they are exact.
+            let exact = try await DataQualityRepository(database: api.database).dataQuality()
+            let capped = try await DataQualityRepository(database: api.database).dataQuality(cap: 3)
+            #expect(exact["companies_with_empty_slots"]?["count"] == 10 && capped["companies_with_empty_slots"]?["count"] == 3 && capped["capped"] == 3)
+            #expect((capped["queue_sizes"]?["email-recheck"]?.intValue ?? 99) <= 3)
 
             // Promote the intake load from its page; mark a queue item checked.
             try await browser.get("/intake")

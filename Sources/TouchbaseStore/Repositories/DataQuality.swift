@@ -9,13 +9,20 @@ public struct DataQualityRepository: StoreBacked {
 
     /// What is missing across the whole database, each with an exact count and a sample of 50: companies whose CEO, CFO
     /// or HR slot holds no contact, contacts with an email never verified, contacts known only by an email or LinkedIn
-    /// URL (no name), and the queue sizes.
-    public func dataQuality() async throws -> JSONValue {
+    /// URL (no name), and the queue sizes. With `cap`, each count stops at `cap` rows (a bounded walk, for a page that
+    /// must answer in milliseconds at any size; "at least cap" is then what a count of `cap` means), and `capped` says so.
+    public func dataQuality(cap: Int? = nil) async throws -> JSONValue {
         func count(_ query: SQLQueryString) async throws -> Int {
             try await database.withConnection { sql in try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0 }
         }
+        func rows(_ from: String) -> SQLQueryString {
+            guard let cap else { return SQLQueryString("SELECT count(*) AS n FROM \(unsafeRaw: from)") }
+            return SQLQueryString("SELECT count(*) AS n FROM (SELECT 1 FROM \(unsafeRaw: from) LIMIT \(literal: cap)) q")
+        }
         let openSlots = try await count(
-            "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL")
+            cap == nil
+                ? "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL"
+                : SQLQueryString("SELECT count(*) AS n FROM (SELECT DISTINCT company_id FROM company_slots WHERE contact_id IS NULL LIMIT \(literal: cap!)) q"))
         let slotSample = try await database.withConnection { sql in
             try await sql.raw(
                 """
@@ -27,15 +34,15 @@ public struct DataQualityRepository: StoreBacked {
                  "empty_slots": .int(try row.decode(column: "empty", as: Int64.self))]
             }
         }
-        let unverifiedCount = try await count("SELECT count(*) AS n FROM contacts WHERE email IS NOT NULL AND email_checked_at IS NULL")
+        let unverifiedCount = try await count(rows("contacts WHERE email IS NOT NULL AND email_checked_at IS NULL"))
         let unverified = try await store.view(
             Entities.contacts, where: "t.email IS NOT NULL AND t.email_checked_at IS NULL", order: "t.id", limit: 50, alias: "t")
-        let namelessCount = try await count("SELECT count(*) AS n FROM contacts t WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''")
+        let namelessCount = try await count(rows("contacts t WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''"))
         let namelessSample = try await store.view(
             Entities.contacts, where: "t.first_name = '' AND coalesce(t.last_name, '') = ''", order: "t.id", limit: 50, alias: "t")
         var sizes: [String: JSONValue] = [:]
         let queues = QueueRepository(database: database)
-        for q in QueueRepository.queues { sizes[q] = .int(Int64(try await queues.queueSize(q))) }
+        for q in QueueRepository.queues { sizes[q] = .int(Int64(try await queues.queueSize(q, cap: cap))) }
         return [
             "companies_with_empty_slots": ["count": .int(Int64(openSlots)), "sample": .array(slotSample)],
             "contacts_with_email_but_no_verification": [
@@ -47,6 +54,7 @@ public struct DataQualityRepository: StoreBacked {
                 "sample": .array(namelessSample.map { ["contact_id": .string($0.id.lowercased), "email": $0["email"], "linkedin_url": $0["linkedin_url"]] }),
             ],
             "queue_sizes": .object(sizes),
+            "capped": cap.map { .int(Int64($0)) } ?? .null,
         ]
     }
 }

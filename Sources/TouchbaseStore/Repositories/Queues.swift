@@ -70,8 +70,9 @@ public struct QueueRepository: StoreBacked {
     }
 
     /// How many items a queue holds, counted by the engine without reading them.
-    public func queueSize(_ name: String, days: Int = 30) async throws -> Int {
-        let queries = try queueQueries(name, cutoff: Date().addingTimeInterval(-Double(days) * 86_400), limit: Int(Int32.max))
+    /// How many items wait in the queue; with `cap`, counting stops there (a bounded walk for a page).
+    public func queueSize(_ name: String, days: Int = 30, cap: Int? = nil) async throws -> Int {
+        let queries = try queueQueries(name, cutoff: Date().addingTimeInterval(-Double(days) * 86_400), limit: cap ?? Int(Int32.max))
         var total = 0
         for (query, _) in queries {
             let count = SQLQueryString("SELECT count(*) AS n FROM (") + query + ") q"
@@ -79,7 +80,7 @@ public struct QueueRepository: StoreBacked {
                 try await sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
             }
         }
-        return total
+        return cap.map { min(total, $0) } ?? total
     }
 
     /// The engine's plan for each query of a queue, one text per query, for checking that an index serves it.
