@@ -40,7 +40,7 @@ extension Catalogue {
                     limit("Most rows of each list.", default: 50, max: ListQuery.maxLimit),
                 ]),
                 output: Models.today,
-                description: "What the rep must do now: replies not yet handled, drafts that passed QC and wait for approval, bounced emails, follow-ups due (earliest first), the newest signals and renewals due; with the contacts and companies they are about."
+                description: "What the rep must do now: replies not yet handled, drafts that passed QC and wait for approval, bounced emails, follow-ups due (earliest first), the newest signals and the renewal windows the signal scan opened; with the contacts and companies they are about."
             ) { args in
                 let until = args.string("until") ?? Timestamp.formatDate(Date().addingTimeInterval(7 * 86_400))
                 return .json(try await today.today(until: until, limit: args.int("limit") ?? 50).json)

@@ -36,7 +36,7 @@ public enum Models {
         .object("What the rep must do now, each list bounded and newest first (follow-ups earliest due first).", [
             ("replies", .array(.record(Entities.replies))), ("drafts", .array(.record(Entities.messageDrafts))),
             ("ready", .array(.record(Entities.messageDrafts))), ("bounces", .array(.record(Entities.touchpoints))), ("followups", .array(.record(Entities.followups))),
-            ("signals", .array(.record(Entities.signals))), ("renewals", .array(.row(RenewalRepository.dueRenewals))),
+            ("signals", .array(.record(Entities.signals))), ("renewals", .array(.record(Entities.signals))),
             ("contacts", .freeform("The contacts the lists name, by id.")), ("companies", .freeform("Their companies, by id.")),
         ]))
 

@@ -120,7 +120,8 @@ extension WebFace {
         }
         let renewals = rows("renewals").map { row -> [String: Any] in
             var item = Mustached.value(row) as? [String: Any] ?? [:]
-            item["why"] = "Renews \(row["next_renewal_date"]?.stringValue ?? ""); window opened \(row["campaign_window_start"]?.stringValue ?? "")"
+            if let company = row["company_id"]?.stringValue.flatMap({ companies[$0] }) { item["company_name"] = company["name"]?.stringValue ?? "" }
+            item["why"] = "Renewal window open since \(Text.when(row["created_at"]?.stringValue))\(row["description"]?.stringValue.map { ": " + $0 } ?? "")"
             return item
         }
         let model: [String: Any] = [

@@ -20,6 +20,9 @@ public struct RenewalRepository: StoreBacked {
         summary: "A company in its renewal window (seed 004's vw_due_renewals_ready).",
         fields: nextRenewals.fields + [Field("has_green_contact", .boolean)])
 
+    /// The signal the scan raises when a renewal's campaign window opens.
+    public static let windowSignal = "renewal_window_open_120d"
+
     public func renewals(due: Bool, limit: Int = 500) async throws -> [Record] {
         if due {
             return try await store.view(
@@ -38,7 +41,7 @@ public struct RenewalRepository: StoreBacked {
             if try await !store.select(Entities.signals, where: [("dedupe_key", .string(key))], limit: 1).isEmpty { continue }
             do {
                 created.append(try await store.create(Entities.signals, [
-                    "company_id": .string(company.lowercased), "signal_type": "renewal_window_open_120d", "dedupe_key": .string(key),
+                    "company_id": .string(company.lowercased), "signal_type": .string(Self.windowSignal), "dedupe_key": .string(key),
                     "description": .string("Renewal on \(date): the campaign window opened on \(r.string("campaign_window_start") ?? "")."),
                     "payload": ["renewal_date": .string(date), "campaign_window_start": r["campaign_window_start"],
                                 "renewal_notice_window_days": r["renewal_notice_window_days"]],

@@ -4,8 +4,8 @@ import TouchbaseDomain
 
 /// What a rep must do now (seed 002's command center): replies not yet handled, drafts that passed QC and wait for
 /// approval, emails that bounced, follow-ups due by a day, new signals and renewals due. Each list is newest first
-/// (follow-ups: earliest due first) and bounded, each an index walk (0018's replies and drafts indexes, touchpoints'
-/// outcome, followups' open index).
+/// (follow-ups: earliest due first) and bounded, each an index walk (0018's replies and drafts indexes, 0019's
+/// touchpoints outcome and id, followups' open index) or a short walk of the newest signals.
 public struct TodayRepository: StoreBacked {
     public let store: RecordStore
     public init(database: Database) { store = RecordStore(database: database) }
@@ -45,14 +45,17 @@ public struct TodayRepository: StoreBacked {
         let bounces = try await store.select(Entities.touchpoints, where: [("outcome", "bounced")], order: "t.outcome DESC, t.id DESC", limit: limit)
         let followups = try await OutreachRepository(database: database).followupsDue(until: until, limit: limit)
         let signals = try await store.select(Entities.signals, order: "t.id DESC", limit: limit)
-        let renewals = try await RenewalRepository(database: database).renewals(due: true, limit: limit)
+        // Renewals due as the signal scan raised them (`touchbase signals scan`, `scan_signals`): the due-renewals view
+        // works out every company's next renewal, half a second at 100,000 companies; the Renewals page has it whole.
+        let renewals = try await store.select(
+            Entities.signals, where: [("signal_type", .string(RenewalRepository.windowSignal))], order: "t.id DESC", limit: limit)
         var contactIDs = Set<UUID>()
         for row in replies + drafts + ready + bounces + followups + signals {
             if let id = row.string("contact_id").flatMap(UUID.init(uuidString:)) { contactIDs.insert(id) }
         }
         let contacts = try await records(Entities.contacts, contactIDs)
         var companyIDs = Set<UUID>()
-        for row in Array(contacts.values) + signals + bounces {
+        for row in Array(contacts.values) + signals + bounces + renewals {
             if let id = row.string("company_id").flatMap(UUID.init(uuidString:)) { companyIDs.insert(id) }
         }
         let companies = try await records(Entities.companies, companyIDs)
