@@ -23,11 +23,15 @@ public struct DataQualityRepository: StoreBacked {
             cap == nil
                 ? "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL"
                 : SQLQueryString("SELECT count(*) AS n FROM (SELECT DISTINCT company_id FROM company_slots WHERE contact_id IS NULL LIMIT \(literal: cap!)) q"))
+        // The first 50 companies by id with an empty slot: a walk of companies that stops at the 50th.
         let slotSample = try await database.withConnection { sql in
             try await sql.raw(
                 """
-                SELECT c.id, c.name, count(s.id) AS empty FROM company_slots s JOIN companies c ON c.id = s.company_id
-                WHERE s.contact_id IS NULL GROUP BY c.id, c.name ORDER BY c.id LIMIT 50
+                SELECT c.id, c.name,
+                       (SELECT count(*) FROM company_slots s WHERE s.company_id = c.id AND s.contact_id IS NULL) AS empty
+                FROM companies c
+                WHERE EXISTS (SELECT 1 FROM company_slots s WHERE s.company_id = c.id AND s.contact_id IS NULL)
+                ORDER BY c.id LIMIT 50
                 """
             ).all().map { row -> JSONValue in
                 ["company_id": try dialect.decode(row, "id", as: .uuid), "company_name": .string(try row.decode(column: "name", as: String.self)),
