@@ -151,8 +151,8 @@ extension WebFace {
     }
 
     func dataQuality(_ request: Request, _ session: WebSession) async throws -> Response {
-        // Counts stop at 10,000 (each a bounded walk), so that the page answers at once whatever the size.
-        let cap = 10_000
+        // Counts stop at 1,000 (each a bounded walk of an index), so that the page answers at once whatever the size.
+        let cap = 1_000
         let quality = try await read("get_data_quality", ["cap": .int(Int64(cap))])
         func shown(_ value: JSONValue) -> String {
             guard let n = value.intValue else { return Form.display(value) }
