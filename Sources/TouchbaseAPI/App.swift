@@ -44,7 +44,7 @@ public func buildRouter(
     let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload, jobs: jobs)
     var routes = endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]
     if mcp != nil { routes += [(MCPRoute.path, .post), (MCPRoute.path, .get), (MCPRoute.path, .delete)] }
-    if web != nil { routes += WebFace.routes.map { ($0.path, $0.method) } }
+    if let web { routes += web.routes.map { ($0.path, $0.method) } }
     let templates = routes.map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }

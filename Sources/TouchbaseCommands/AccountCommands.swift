@@ -21,7 +21,7 @@ public struct SignalsCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
+                try await Migrator(database: database).upgradeAll()
                 let created = try await AuditContext.$actor.withValue("cli:signals-scan") {
                     try await RenewalRepository(database: database).scanSignals()
                 }
@@ -59,7 +59,7 @@ public struct QueueCommand: AsyncParsableCommand {
     public func run() async throws {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             let items = try await QueueRepository(database: database).queue(name, days: days, limit: limit)
             for item in items { print(item.serialized) }
         }

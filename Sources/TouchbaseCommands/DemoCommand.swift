@@ -30,7 +30,7 @@ public struct DemoCommand: AsyncParsableCommand {
         let perConversation = touchpoints / max(1, perCompany * companies)
         let total = companies
         let (counts, morning) = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             return try await AuditContext.$actor.withValue("cli:demo") {
                 let generator = DemoGenerator(database: database)
                 let counts = try await generator.generate(
@@ -38,7 +38,7 @@ public struct DemoCommand: AsyncParsableCommand {
                 ) { done in
                     if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\(done)/\(total) companies".utf8)) }
                 }
-                return (counts, try await generator.morning(seed: seed))
+                return (counts, try await generator.morning())
             }
         }
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }

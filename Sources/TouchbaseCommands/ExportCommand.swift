@@ -26,7 +26,7 @@ public struct ExportCommand: AsyncParsableCommand {
         let entities = try Exporter.entities(named: entity)
         let url = URL(fileURLWithPath: out)
         let counts = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             let exporter = Exporter(database: database)
             return format == "csv" ? try await exporter.csv(to: url, entities: entities) : try await exporter.jsonl(to: url, entities: entities)
         }

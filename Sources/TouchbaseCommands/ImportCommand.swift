@@ -80,7 +80,7 @@ public struct ImportCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: file)
         let onTerminal = isatty(2) != 0
         let (job, summary) = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             return try await ImportJobs(database: database).run(file: url, options: options, actor: "cli:\(NSUserName())") { p in
                 guard onTerminal else { return }
                 let rate = p.elapsed > 0 ? Double(p.rows) / p.elapsed : 0
@@ -109,7 +109,7 @@ public struct ImportCommand: AsyncParsableCommand {
     func undo(_ settings: Settings) async throws {
         let id = UUID(uuidString: file)!
         let undone = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             return try await AuditContext.$actor.withValue("cli:\(NSUserName())") { try await ImportJobs(database: database).undo(id) }
         }
         let removed = undone.removed.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")

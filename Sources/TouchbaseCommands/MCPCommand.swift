@@ -39,7 +39,7 @@ public struct MCPCommand: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel)
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             let found = try await Runtime.token(token, database: database)
             let identity = found.map { MCPIdentity(name: $0.name, role: $0.role) } ?? MCPIdentity(name: "local", role: .agent)
             let session = MCPSession(

@@ -31,7 +31,7 @@ public struct RestoreCommand: AsyncParsableCommand {
         let onTerminal = isatty(2) != 0
         let started = Date()
         let counts = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             return try await Restorer(database: database).run(file: url) { rows in
                 guard onTerminal else { return }
                 let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)

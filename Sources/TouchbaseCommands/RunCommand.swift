@@ -49,7 +49,7 @@ public struct RunCommand: AsyncParsableCommand {
     public func run() async throws {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
+            try await Migrator(database: database).upgradeAll()
             let catalogue = Catalogue(database: database)
             if list {
                 print(Self.listing(catalogue))

@@ -42,7 +42,7 @@ public struct Serve: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel, host: host, port: port)
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
-            let applied = try await Migrator(database: database).upgrade()
+            let applied = try await Migrator(database: database).upgradeAll()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
             // Long work runs on one runner, a service of the same group as the HTTP server: on SIGTERM the server stops
             // taking requests first, then the runner stops (an import in flight is queued again, to resume at the next
@@ -88,12 +88,12 @@ public struct Migrate: AsyncParsableCommand {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
-            let applied = try await Migrator(database: database).upgrade()
+            let applied = try await Migrator(database: database).upgradeAll()
             if applied.isEmpty {
-                print("Database \(settings.location) is up to date (version \(Migrations.latest)).")
+                print("Database \(settings.location) is up to date (version \(Migrations.newest)).")
             } else {
                 for m in applied { print("Applied \(m.version) \(m.name)") }
-                print("Database \(settings.location) is at version \(Migrations.latest).")
+                print("Database \(settings.location) is at version \(Migrations.newest).")
             }
         }
     }
@@ -129,7 +129,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
+                try await Migrator(database: database).upgradeAll()
                 let tokens = TokenStore(database: database)
                 if replace, let existing = try await tokens.list(includeRevoked: false).first(where: { $0.name == name.trimmed }) {
                     _ = try await tokens.revoke(existing.id.lowercased)
@@ -162,7 +162,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
+                try await Migrator(database: database).upgradeAll()
                 let tokens = try await TokenStore(database: database).list(includeRevoked: all)
                 if tokens.isEmpty {
                     print("No tokens. Create one with: touchbase token create --name NAME --role admin")
@@ -191,7 +191,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public func run() async throws {
             let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
+                try await Migrator(database: database).upgradeAll()
                 let revoked = try await TokenStore(database: database).revoke(token)
                 print("Revoked token '\(revoked.name)' (\(revoked.id.lowercased)).")
             }

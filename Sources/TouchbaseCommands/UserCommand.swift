@@ -36,10 +36,9 @@ public struct UserCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Password (at least 10 characters): ".utf8))
                 password = readLine(strippingNewline: true) ?? ""
             }
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
-            try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
-                let user = try await UserStore(database: database).create(email: email, name: name, role: Role(rawValue: role)!, password: password)
+            let (email, name, role) = (email, name, Role(rawValue: role)!)
+            try await UserCommand.withUsers(global) { users in
+                let user = try await users.create(email: email, name: name, role: role, password: password)
                 print("Created user \(user.email) ('\(user.name)', role \(user.role.rawValue), id \(user.id.lowercased)); sign in at /login.")
             }
         }
@@ -51,10 +50,8 @@ public struct UserCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
-            try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-                try await Migrator(database: database).upgrade()
-                let users = try await UserStore(database: database).list()
+            try await UserCommand.withUsers(global) { store in
+                let users = try await store.list()
                 for u in users {
                     print("\(u.email)  \(u.name)  \(u.role.rawValue)  last sign-in \(u.lastSignInAt ?? "never")\(u.disabledAt.map { "  disabled \($0)" } ?? "")")
                 }
@@ -82,11 +79,18 @@ public struct UserCommand: AsyncParsableCommand {
     }
 
     static func set(_ global: GlobalOptions, _ who: String, disabled: Bool) async throws {
+        try await withUsers(global) { users in
+            let user = try await users.setDisabled(who, disabled)
+            print("\(disabled ? "Disabled" : "Enabled") \(user.email).")
+        }
+    }
+
+    /// The users of the database the options name, migrated first.
+    static func withUsers(_ global: GlobalOptions, _ body: @escaping @Sendable (UserStore) async throws -> Void) async throws {
         let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
-            try await Migrator(database: database).upgrade()
-            let user = try await UserStore(database: database).setDisabled(who, disabled)
-            print("\(disabled ? "Disabled" : "Enabled") \(user.email).")
+            try await Migrator(database: database).upgradeAll()
+            try await body(UserStore(database: database))
         }
     }
 }

@@ -19,8 +19,8 @@ extension DemoGenerator {
         public var replies = 0, followups = 0, drafts = 0, batches = 0, agentRuns = 0
     }
 
-    public func morning(seed: UInt64) async throws -> Morning {
-        var rng = SplitMix64(seed: seed &+ 17)
+    /// The same rows every time (names come from the demo data it is made on).
+    public func morning() async throws -> Morning {
         let store = RecordStore(database: database)
         let outreach = OutreachRepository(database: database)
         var made = Morning()
@@ -188,7 +188,6 @@ extension DemoGenerator {
             ["source": "conference-badge-scan", "kind": "contacts",
              "rows": [["first_name": "Jamie", "last_name": "Ortiz", "email": "jamie.ortiz@harborcloud.example", "title": "QA Lead"],
                       ["first_name": "Riley", "last_name": "Ng", "email": "riley.ng@summitpay.example", "title": "VP Engineering"]]])
-        _ = rng.next()
         return made
     }
 }

@@ -245,6 +245,18 @@ public struct Record: Sendable, Hashable {
 /// Turns driver errors into the domain's errors, the same way on both engines:
 /// unique violations become conflicts naming the field, check and foreign-key violations become validation errors.
 public enum StoreErrors {
+    /// Runs `body`; a unique-constraint conflict it raises is reported as a conflict on `field` with `detail`, any other
+    /// error translated as usual.
+    static func naming<T>(conflict field: String, _ detail: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            let translated = translate(error)
+            if case DomainError.conflict = translated { throw DomainError.conflict(field: field, detail: detail) }
+            throw translated
+        }
+    }
+
     public static func translate(_ error: any Error) -> any Error {
         if error is DomainError { return error }
         if let unavailable = unavailability(error) { return DomainError.unavailable(unavailable) }

@@ -185,6 +185,18 @@ public struct RecordStore: Sendable {
         return try await database.withConnection { sql in try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) } }
     }
 
+    /// The records with these ids, by lowercase id, read 200 at a time (ids not found are left out).
+    public func records(_ entity: Entity, ids: some Sequence<String>) async throws -> [String: Record] {
+        var out: [String: Record] = [:]
+        let unique = Array(Set(ids.map { $0.lowercased() }))
+        for start in stride(from: 0, to: unique.count, by: 200) {
+            for record in try await select(entity, whereIn: "id", unique[start..<min(start + 200, unique.count)].map { .string($0) }) {
+                out[record.id.lowercased] = record
+            }
+        }
+        return out
+    }
+
     /// ` AND t.field = value` for each condition; emails and domains compare case-insensitively (their unique
     /// indexes are on `lower(…)`, which serves these lookups too).
     func equalities(_ entity: Entity, _ conditions: [(String, JSONValue)]) -> SQLQueryString {

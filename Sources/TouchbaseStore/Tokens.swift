@@ -60,20 +60,14 @@ public struct TokenStore: Sendable {
         let secret = Self.makeSecret()
         let id = UUIDv7.make()
         let d = database.dialect
-        try await database.transaction { sql in
-            do {
+        try await StoreErrors.naming(conflict: "name", "An active token named '\(trimmed)' already exists.") {
+            try await database.transaction { sql in
                 try await sql.raw(
                     """
                     INSERT INTO api_tokens (id, name, role, token_hash, token_prefix)
                     VALUES (\(d.bind(id)), \(bind: trimmed), \(bind: role.rawValue), \(bind: Self.hash(secret)), \(bind: String(secret.prefix(10))))
                     """
                 ).run()
-            } catch {
-                let translated = StoreErrors.translate(error)
-                if case DomainError.conflict = translated {
-                    throw DomainError.conflict(field: "name", detail: "An active token named '\(trimmed)' already exists.")
-                }
-                throw translated
             }
         }
         guard let token = try await list(includeRevoked: true).first(where: { $0.id == id }) else {

@@ -72,7 +72,7 @@ public struct UserStore: Sendable {
         let hash = try PasswordHash.make(password, rounds: rounds)
         let id = UUIDv7.make()
         let d = database.dialect
-        do {
+        try await StoreErrors.naming(conflict: "email", "A user with the email '\(email)' already exists.") {
             try await database.transaction { sql in
                 try await sql.raw(
                     """
@@ -81,12 +81,6 @@ public struct UserStore: Sendable {
                     """
                 ).run()
             }
-        } catch {
-            let translated = StoreErrors.translate(error)
-            if case DomainError.conflict = translated {
-                throw DomainError.conflict(field: "email", detail: "A user with the email '\(email)' already exists.")
-            }
-            throw translated
         }
         return try await find(id: id)!
     }
@@ -102,6 +96,15 @@ public struct UserStore: Sendable {
         let d = database.dialect
         return try await database.withConnection { sql in
             try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE id = \(d.bind(id))").first().map { try Self.user($0, d) }
+        }
+    }
+
+    /// The user with this id, or else this email (case-insensitively).
+    public func find(emailOrID: String) async throws -> User? {
+        if let id = UUID(uuidString: emailOrID.trimmed) { return try await find(id: id) }
+        let d = database.dialect
+        return try await database.withConnection { sql in
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM users WHERE lower(email) = lower(\(bind: emailOrID.trimmed))").first().map { try Self.user($0, d) }
         }
     }
 
@@ -128,8 +131,7 @@ public struct UserStore: Sendable {
 
     /// Disables the user with this email or id and ends their sessions; an admin may enable them again.
     public func setDisabled(_ emailOrID: String, _ disabled: Bool) async throws -> User {
-        guard let user = try await list().first(where: { $0.id.lowercased == emailOrID.lowercased() || $0.email.lowercased() == emailOrID.lowercased() })
-        else { throw DomainError.notFound(entity: "user", id: emailOrID) }
+        guard let user = try await find(emailOrID: emailOrID) else { throw DomainError.notFound(entity: "user", id: emailOrID) }
         let d = database.dialect
         try await database.transaction { sql in
             try await sql.raw("UPDATE users SET disabled_at = \(unsafeRaw: disabled ? d.now : "NULL") WHERE id = \(d.bind(user.id))").run()

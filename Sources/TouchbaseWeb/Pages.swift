@@ -328,12 +328,16 @@ extension WebFace {
         }
         model["score"] = scores.first.map { Mustached.record($0) as Any } ?? Blank()
         model["research"] = Mustached.records(research)
-        model["drafts"] = try await drafts.asyncMap { draft -> [String: Any] in
+        // Every draft's earlier versions in one read (by the versions' draft and version index), not one per draft.
+        let versionsByDraft = Dictionary(
+            grouping: try await store.select(Entities.messageVersions, whereIn: "message_draft_id", drafts.map { .string($0.id.lowercased) }),
+            by: { $0.string("message_draft_id") ?? "" })
+        model["drafts"] = drafts.map { draft -> [String: Any] in
             var item = Mustached.record(draft)
-            let versions = try await read("list_draft_versions", ["draft_id": .string(draft.id.lowercased)])["data"]?.arrayValue ?? []
+            let versions = (versionsByDraft[draft.id.lowercased] ?? []).sorted { ($0["version"].intValue ?? 0) < ($1["version"].intValue ?? 0) }
             item["versions"] = versions.map { version -> [String: Any] in
-                var v = Mustached.value(version) as? [String: Any] ?? [:]
-                v["diff"] = TextDiff.lines(from: version["body"]?.stringValue ?? "", to: draft.string("body") ?? "")
+                var v = Mustached.record(version)
+                v["diff"] = TextDiff.lines(from: version.string("body") ?? "", to: draft.string("body") ?? "")
                 return v
             }
             item["has_versions"] = !versions.isEmpty
@@ -407,13 +411,5 @@ extension WebFace {
             "allowed": session.role.allows(operation.access), "read_only": operation.readOnly,
         ]
         return render(request, session, "operation", title: operation.title, model: model, status: status)
-    }
-}
-
-extension Sequence {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var out: [T] = []
-        for element in self { out.append(try await transform(element)) }
-        return out
     }
 }

@@ -45,66 +45,85 @@ public struct WebFace: Sendable {
     static let loginCookie = "tb_login"
     static let noticeCookie = "tb_notice"
 
-    /// The pages and form targets, for the router's 404/405 answers.
-    public static let routes: [(path: String, method: HTTPRequest.Method)] = [
-        ("/", .get), ("/login", .get), ("/login", .post), ("/logout", .post), ("/companies", .get), ("/companies/{id}", .get),
-        ("/contacts/{id}", .get), ("/audit/{table}/{id}", .get), ("/do/{operation}", .get), ("/do/{operation}", .post),
-        ("/static/{file}", .get), ("/batches", .get), ("/batches/{id}", .get), ("/experiments/{id}", .get), ("/queues", .get),
-        ("/renewals", .get), ("/intake", .get), ("/data-quality", .get), ("/imports", .get), ("/imports", .post), ("/imports/{id}", .get),
-        ("/imports/{id}/errors", .get), ("/agents", .get), ("/agent-runs/{id}", .get),
-    ]
+    /// One page or form target: its method, its path (`:name` for a parameter), and what answers it — a page needs a
+    /// signed-in session (without one the browser is sent to sign in and brought back); an open route checks its own.
+    struct Route: Sendable {
+        enum Answer: Sendable {
+            case page(@Sendable (Request, WebSession, [String: String]) async throws -> Response)
+            case open(@Sendable (Request, [String: String]) async throws -> Response)
+        }
+        let method: HTTPRequest.Method
+        let path: String
+        let answer: Answer
+    }
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get("/static/:file") { _, context in try self.asset(context.parameters.get("file") ?? "") }
-        router.get("/login") { request, _ in await self.guarded(request) { try await self.loginPage(request, error: nil) } }
-        router.post("/login") { request, _ in await self.guarded(request) { try await self.signIn(request) } }
-        router.post("/logout") { request, _ in await self.guarded(request) { try await self.signOut(request) } }
-        page(router, "/") { request, session, _ in try await self.today(request, session) }
-        page(router, "/companies") { request, session, _ in try await self.companies(request, session) }
-        page(router, "/companies/:id") { request, session, params in try await self.company(request, session, id: params["id"] ?? "") }
-        page(router, "/contacts/:id") { request, session, params in try await self.contact(request, session, id: params["id"] ?? "") }
-        page(router, "/audit/:table/:id") { request, session, params in
-            try await self.audit(request, session, table: params["table"] ?? "", id: params["id"] ?? "")
+    /// Every route of the web UI, the one list the router is built from.
+    var table: [Route] {
+        func page(_ path: String, _ body: @escaping @Sendable (Request, WebSession, [String: String]) async throws -> Response) -> Route {
+            Route(method: .get, path: path, answer: .page(body))
         }
-        page(router, "/batches") { request, session, _ in try await self.batches(request, session) }
-        page(router, "/batches/:id") { request, session, params in try await self.batch(request, session, id: params["id"] ?? "") }
-        page(router, "/experiments/:id") { request, session, params in try await self.experiment(request, session, id: params["id"] ?? "") }
-        page(router, "/queues") { request, session, _ in try await self.queues(request, session) }
-        page(router, "/renewals") { request, session, _ in try await self.renewals(request, session) }
-        page(router, "/intake") { request, session, _ in try await self.intake(request, session) }
-        page(router, "/data-quality") { request, session, _ in try await self.dataQuality(request, session) }
-        page(router, "/imports") { request, session, _ in try await self.imports(request, session) }
-        page(router, "/imports/:id") { request, session, params in try await self.importJob(request, session, id: params["id"] ?? "") }
-        page(router, "/imports/:id/errors") { request, session, params in try await self.importErrors(request, session, id: params["id"] ?? "") }
-        page(router, "/agents") { request, session, _ in try await self.agents(request, session) }
-        page(router, "/agent-runs/:id") { request, session, params in try await self.agentRun(request, session, id: params["id"] ?? "") }
-        router.post("/imports") { request, _ in await self.guarded(request) { try await self.upload(request) } }
-        page(router, "/do/:operation") { request, session, params in
-            try await self.operationForm(request, session, name: params["operation"] ?? "", values: Form.query(request), issues: [])
+        func open(_ method: HTTPRequest.Method, _ path: String, _ body: @escaping @Sendable (Request, [String: String]) async throws -> Response) -> Route {
+            Route(method: method, path: path, answer: .open(body))
         }
-        router.post("/do/:operation") { request, context in
-            let name = context.parameters.get("operation") ?? ""
-            return await self.guarded(request) {
+        return [
+            open(.get, "/static/:file") { _, p in try self.asset(p["file"] ?? "") },
+            open(.get, "/login") { request, _ in try await self.loginPage(request, error: nil) },
+            open(.post, "/login") { request, _ in try await self.signIn(request) },
+            open(.post, "/logout") { request, _ in try await self.signOut(request) },
+            page("/") { request, session, _ in try await self.today(request, session) },
+            page("/companies") { request, session, _ in try await self.companies(request, session) },
+            page("/companies/:id") { request, session, p in try await self.company(request, session, id: p["id"] ?? "") },
+            page("/contacts/:id") { request, session, p in try await self.contact(request, session, id: p["id"] ?? "") },
+            page("/audit/:table/:id") { request, session, p in try await self.audit(request, session, table: p["table"] ?? "", id: p["id"] ?? "") },
+            page("/batches") { request, session, _ in try await self.batches(request, session) },
+            page("/batches/:id") { request, session, p in try await self.batch(request, session, id: p["id"] ?? "") },
+            page("/experiments/:id") { request, session, p in try await self.experiment(request, session, id: p["id"] ?? "") },
+            page("/queues") { request, session, _ in try await self.queues(request, session) },
+            page("/renewals") { request, session, _ in try await self.renewals(request, session) },
+            page("/intake") { request, session, _ in try await self.intake(request, session) },
+            page("/data-quality") { request, session, _ in try await self.dataQuality(request, session) },
+            page("/imports") { request, session, _ in try await self.imports(request, session) },
+            open(.post, "/imports") { request, _ in try await self.upload(request) },
+            page("/imports/:id") { request, session, p in try await self.importJob(request, session, id: p["id"] ?? "") },
+            page("/imports/:id/errors") { request, session, p in try await self.importErrors(request, session, id: p["id"] ?? "") },
+            page("/agents") { request, session, _ in try await self.agents(request, session) },
+            page("/agent-runs/:id") { request, session, p in try await self.agentRun(request, session, id: p["id"] ?? "") },
+            page("/do/:operation") { request, session, p in
+                try await self.operationForm(request, session, name: p["operation"] ?? "", values: Form.query(request), issues: [])
+            },
+            open(.post, "/do/:operation") { request, p in
                 guard let session = try await self.session(request) else { return Self.redirect("/login") }
-                return try await self.run(request, session, name: name)
-            }
+                return try await self.run(request, session, name: p["operation"] ?? "")
+            },
+        ]
+    }
+
+    /// The routes as the router's 404/405 answers name them (`{name}` for a parameter).
+    public var routes: [(path: String, method: HTTPRequest.Method)] {
+        table.map { route in
+            let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return ("/" + path, route.method)
         }
     }
 
-    /// A page that needs a signed-in session; without one the browser is sent to sign in and brought back.
-    func page<Context: RequestContext>(
-        _ router: Router<Context>, _ path: String, _ body: @escaping @Sendable (Request, WebSession, [String: String]) async throws -> Response
-    ) {
-        let names = path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
-        router.get(RouterPath(path)) { request, context in
-            var params: [String: String] = [:]
-            for name in names { params[name] = context.parameters.get(name) ?? "" }
-            return await self.guarded(request) {
-                guard let session = try await self.session(request) else {
-                    let next = request.uri.path == "/" ? "" : "?next=" + Form.escape(request.uri.string)
-                    return Self.redirect("/login" + next)
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        for route in table {
+            let names = route.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
+            router.on(RouterPath(route.path), method: route.method) { request, context in
+                var params: [String: String] = [:]
+                for name in names { params[name] = context.parameters.get(name) ?? "" }
+                return await self.guarded(request) {
+                    switch route.answer {
+                    case .open(let answer):
+                        return try await answer(request, params)
+                    case .page(let answer):
+                        guard let session = try await self.session(request) else {
+                            let next = request.uri.path == "/" ? "" : "?next=" + Form.escape(request.uri.string)
+                            return Self.redirect("/login" + next)
+                        }
+                        return try await answer(request, session, params)
+                    }
                 }
-                return try await body(request, session, params)
             }
         }
     }
@@ -269,7 +288,7 @@ public struct WebFace: Sendable {
         let ext = (name as NSString).pathExtension
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }), !name.hasPrefix("."), let type = types[ext],
             let url = Bundle.module.url(forResource: "Static/" + name, withExtension: nil), let data = try? Data(contentsOf: url)
-        else { throw HTTPError(.notFound) }
+        else { throw WebError(.notFound, "No such file.") }
         return Response(
             status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -24,8 +24,8 @@ extension WebFace {
         let batch = try await store.get(Entities.batches, id)
         let prospects = try await store.select(Entities.batchProspects, where: [("batch_id", .string(id.lowercased))], order: "t.position_in_batch, t.id", limit: 500)
         let contactIDs = prospects.compactMap { $0.string("contact_id") }
-        let contacts = try await records(Entities.contacts, "id", contactIDs)
-        let companies = try await records(Entities.companies, "id", contacts.values.compactMap { $0.string("company_id") })
+        let contacts = try await store.records(Entities.contacts, ids: contactIDs)
+        let companies = try await store.records(Entities.companies, ids: contacts.values.compactMap { $0.string("company_id") })
         let drafts = try await store.select(Entities.messageDrafts, whereIn: "contact_id", contactIDs.map { .string($0) })
         let research = try await store.select(Entities.researchSnapshots, whereIn: "contact_id", contactIDs.map { .string($0) })
         let rows = prospects.map { prospect -> [String: Any] in
@@ -57,17 +57,6 @@ extension WebFace {
             "groups": groups.sorted { $0.key < $1.key }.map { ["group": $0.key, "count": $0.value] },
         ]
         return render(request, session, "batch", title: "Batch \(batch["batch_number"].intValue.map(String.init) ?? "")", current: "/batches", model: model)
-    }
-
-    func records(_ entity: Entity, _ column: String, _ ids: [String]) async throws -> [String: Record] {
-        var out: [String: Record] = [:]
-        let unique = Array(Set(ids))
-        for start in stride(from: 0, to: unique.count, by: 200) {
-            for r in try await store.select(entity, whereIn: column, unique[start..<min(start + 200, unique.count)].map { .string($0) }) {
-                out[r.id.lowercased] = r
-            }
-        }
-        return out
     }
 
     /// The experiment's groups with their rates, the test and its verdict, drawn as bars with 95 % intervals.

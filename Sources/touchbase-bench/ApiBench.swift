@@ -109,7 +109,7 @@ struct ApiBench: AsyncParsableCommand {
             if !exists { _ = try ImportBench.run("psql", ["-q", server!, "-c", "CREATE DATABASE \(name)"]) }
         }
         let db = try Database(location: DatabaseLocation(location), logger: Self.quietLogger, maxConnections: 4)
-        _ = try await Migrator(database: db).upgrade()
+        _ = try await Migrator(database: db).upgradeAll()
         let have = try await db.withConnection { sql in try await sql.raw("SELECT count(*) AS n FROM contacts").first()?.decode(column: "n", as: Int.self) ?? 0 }
         if exists && have >= contacts {
             print("\(engine) \(contacts): reusing \(DatabaseLocation(location)) (\(have) contacts)")

@@ -95,7 +95,7 @@ struct PagesBench: AsyncParsableCommand {
         }
         if try await ids("SELECT id FROM batches LIMIT 1").isEmpty {
             print("adding the demo's morning of work …")
-            _ = try await AuditContext.$actor.withValue("cli:demo") { try await DemoGenerator(database: db).morning(seed: 1) }
+            _ = try await AuditContext.$actor.withValue("cli:demo") { try await DemoGenerator(database: db).morning() }
         }
         var s = Samples()
         s.companies = try await ids("SELECT id FROM companies ORDER BY random() LIMIT \(count)")

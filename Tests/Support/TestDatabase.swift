@@ -85,7 +85,7 @@ actor TemplateDatabases {
         let task = Task<String, any Error> {
             let db = try Database(location: .sqlite(path: path), logger: Logger(label: "test"), maxConnections: 1)
             do {
-                try await Migrator(database: db).upgrade()
+                try await Migrator(database: db).upgradeAll()
                 try await db.withConnection { sql in try await sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
             } catch {
                 await db.shutdown()
@@ -111,7 +111,7 @@ actor TemplateDatabases {
                 location: .postgres(url: Self.url(TestEngine.postgresURL!, database: name)), logger: Logger(label: "test"),
                 maxConnections: 1)
             do {
-                try await Migrator(database: db).upgrade()
+                try await Migrator(database: db).upgradeAll()
             } catch {
                 await db.shutdown()
                 throw error

@@ -242,7 +242,7 @@ struct WebWorkPagesTests {
         try await APIHarness.run(engine) { api in
             let demo = DemoGenerator(database: api.database)
             _ = try await demo.generate(companies: 10, contactsPerCompany: 10, touchesPerConversation: 2, seed: 5)
-            let morning = try await demo.morning(seed: 5)
+            let morning = try await demo.morning()
             #expect(morning.replies == 7 && morning.batches == 2 && morning.drafts == 6)
             let store = RecordStore(database: api.database)
             let batch = try #require(try await store.select(Entities.batches, limit: 1).first).id.lowercased

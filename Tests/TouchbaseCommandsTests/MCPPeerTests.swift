@@ -15,12 +15,7 @@ import TouchbaseTestSupport
 struct MCPPeerTests {
     static let python = ProcessInfo.processInfo.environment["TOUCHBASE_TEST_MCP_PYTHON"]
     static let skipped = "TOUCHBASE_TEST_MCP_PYTHON names no Python with PyPI mcp: skipped"
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("peers/mcp_agent.py").path
-
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (Int32, String) {
-        try await Peers.run(program, arguments, environment: environment)
-    }
+    static let script = Peers.script("mcp_agent.py")
 
     /// What the script saw, checked the same way for both transports.
     static func check(_ printed: String) throws -> JSONValue {
@@ -57,7 +52,7 @@ struct MCPPeerTests {
     @Test("over stdio: touchbase mcp", .enabled(if: python != nil, Comment(rawValue: skipped)), arguments: TestEngine.all)
     func stdio(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
-            let (status, printed) = try await Self.run(
+            let (status, printed) = try await Peers.run(
                 Self.python!, [Self.script, "stdio", ResumeTests.program.path, ResumeTests.argument(database.location)])
             #expect(status == 0, "\(printed)")
             _ = try Self.check(printed)
@@ -70,7 +65,7 @@ struct MCPPeerTests {
         try await engine.withDatabase { database in
             let token = try await TokenStore(database: database).create(name: "research", role: .agent).secret
             let (serve, port) = try await Peers.serve(database.location)
-            let (status, printed) = try await Self.run(Self.python!, [Self.script, "http", "http://127.0.0.1:\(port)/mcp", token])
+            let (status, printed) = try await Peers.run(Self.python!, [Self.script, "http", "http://127.0.0.1:\(port)/mcp", token])
             #expect(Peers.stop(serve) == 0)
             #expect(status == 0, "\(printed)")
             _ = try Self.check(printed)

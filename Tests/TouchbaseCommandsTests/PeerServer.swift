@@ -8,6 +8,11 @@ import TouchbaseStore
 
 /// Real programs for the peer tests: `touchbase serve` on a free port, and any program run to its end.
 enum Peers {
+    /// A script of `Tests/peers/`.
+    static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/\(name)").path
+    }
+
     /// Starts `touchbase serve` on `location` (a few ports are tried) and waits until `/health` answers.
     static func serve(_ location: DatabaseLocation, environment: [String: String]? = nil) async throws -> (process: Process, port: Int) {
         for _ in 0..<5 {

@@ -12,8 +12,7 @@ import TouchbaseTestSupport
 struct WebBrowserTests {
     static let python = ProcessInfo.processInfo.environment["TOUCHBASE_TEST_BROWSER"]
     static let skipped = "TOUCHBASE_TEST_BROWSER names no Python with PyPI selenium: skipped"
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("peers/web_browser.py").path
+    static let script = Peers.script("web_browser.py")
 
     @Test("sign in, Today, search, an account, a contact's draft edited, QC'd, approved and sent, a referral reply, a batch, an experiment, a queue, renewals into a campaign, an import watched to its end", .enabled(if: python != nil, Comment(rawValue: skipped)), arguments: TestEngine.all)
     func morning(engine: TestEngine) async throws {

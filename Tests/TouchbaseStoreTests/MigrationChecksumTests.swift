@@ -61,8 +61,8 @@ struct MigrationChecksumTests {
 
     @Test("every shipped migration runs exactly the statements it shipped with")
     func pinnedStatements() {
-        #expect(Set(Self.pinned.keys) == Set(Migrations.complete.map(\.version)), "pin each new migration's checksums here")
-        for migration in Migrations.complete {
+        #expect(Set(Self.pinned.keys) == Set(Migrations.known.map(\.version)), "pin each new migration's checksums here")
+        for migration in Migrations.known {
             let pin = Self.pinned[migration.version]
             #expect(String(migration.checksum(for: .sqlite).prefix(16)) == pin?.sqlite, "migration \(migration.version) on SQLite")
             #expect(String(migration.checksum(for: .postgres).prefix(16)) == pin?.postgres, "migration \(migration.version) on PostgreSQL")
@@ -76,7 +76,7 @@ struct MigrationChecksumTests {
                 try await sql.raw("SELECT version, checksum FROM schema_migrations ORDER BY version").all()
             }
             let engineKind: Engine = engine == .sqlite ? .sqlite : .postgres
-            #expect(try rows.map { try $0.decode(column: "checksum", as: String.self) } == Migrations.complete.map { $0.checksum(for: engineKind) })
+            #expect(try rows.map { try $0.decode(column: "checksum", as: String.self) } == Migrations.known.map { $0.checksum(for: engineKind) })
         }
     }
 
@@ -87,7 +87,7 @@ struct MigrationChecksumTests {
                 try await sql.raw("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 4").run()
                 try await sql.raw("DELETE FROM schema_migrations WHERE version = 14").run()
             }
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgradeAll() }
             guard case .changed(let version, let name, let recorded, _) = error else {
                 Issue.record("expected a changed migration, got \(String(describing: error))")
                 return
@@ -104,15 +104,15 @@ struct MigrationChecksumTests {
         try await TestEngine.sqlite.withDatabase { db in
             let earlier = try #require(Migrations.equivalentChecksums[13]?[.sqlite]?.first)
             #expect(earlier.hasPrefix("a9e12c43f9c41c3b"), "the pin builds from 22ad1bd to f41aa68 recorded")
-            #expect(earlier != Migrations.complete[12].checksum(for: .sqlite))
+            #expect(earlier != Migrations.known[12].checksum(for: .sqlite))
             try await db.withConnection { sql in
                 try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: earlier) WHERE version = 13").run()
             }
-            #expect(try await Migrator(database: db).upgrade().isEmpty)
+            #expect(try await Migrator(database: db).upgradeAll().isEmpty)
             try await db.withConnection { sql in
                 try await sql.raw("UPDATE schema_migrations SET checksum = \(bind: String(earlier.reversed())) WHERE version = 13").run()
             }
-            await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
+            await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgradeAll() }
         }
     }
 
@@ -122,17 +122,17 @@ struct MigrationChecksumTests {
             try await db.withConnection { sql in
                 try await sql.raw("UPDATE schema_migrations SET checksum = NULL WHERE version <= 3").run()
             }
-            #expect(try await Migrator(database: db).upgrade().isEmpty)
+            #expect(try await Migrator(database: db).upgradeAll().isEmpty)
             let engineKind: Engine = engine == .sqlite ? .sqlite : .postgres
             let filled = try await db.withConnection { sql in
                 try await sql.raw("SELECT checksum FROM schema_migrations WHERE version = 3").first()?.decode(column: "checksum", as: String.self)
             }
-            #expect(filled == Migrations.complete[2].checksum(for: engineKind))
+            #expect(filled == Migrations.known[2].checksum(for: engineKind))
 
             try await db.withConnection { sql in
                 try await sql.raw("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'from_the_future', 'x')").run()
             }
-            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgrade() }
+            let error = await #expect(throws: MigrationError.self) { try await Migrator(database: db).upgradeAll() }
             #expect(error == .unknown(version: 999, name: "from_the_future"))
             #expect(error?.description.contains("migrated by a newer version") == true)
         }
@@ -150,9 +150,9 @@ struct MigrationChecksumTests {
                     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
                 ).run()
             }
-            try await Migrator(database: db).upgrade()
-            #expect(try await Migrator(database: db).appliedVersions() == Migrations.complete.map(\.version))
-            #expect(try await Migrator(database: db).upgrade().isEmpty)
+            try await Migrator(database: db).upgradeAll()
+            #expect(try await Migrator(database: db).appliedVersions() == Migrations.known.map(\.version))
+            #expect(try await Migrator(database: db).upgradeAll().isEmpty)
         } catch {
             await db.shutdown()
             throw error

@@ -47,11 +47,11 @@ struct SearchTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let db = try Database(location: .sqlite(path: path), logger: .init(label: "test"), maxConnections: 2)
         do {
-            try await Migrator(database: db).upgrade(through: 15)
+            try await Migrator(database: db).upgradeAll(through: 15)
             let store = RecordStore(database: db)
             _ = try await store.create(Entities.companies, ["name": "Before Prefixes Ltd", "domain": "before.example"])
             _ = try await store.create(Entities.contacts, ["first_name": "Octavia", "last_name": "Stored", "email": "octavia@before.example"])
-            #expect(try await Migrator(database: db).upgrade(through: 16).map(\.version) == [16])
+            #expect(try await Migrator(database: db).upgradeAll(through: 16).map(\.version) == [16])
             let definition = try await db.withConnection { sql in
                 try await sql.raw("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'").first()?.decode(column: "sql", as: String.self)
             }

@@ -17,9 +17,6 @@ extension Migrations {
         Migration(
             version: 17, name: "agent_ledger", sqlite: agentLedgerSQLite0017, postgres: agentLedgerPostgres0017,
             sqliteFromSchema: agentLedgerTriggers0017),
-        Migration(version: 18, name: "web_sign_in", sqlite: webSignInSQLite0018, postgres: webSignInPostgres0018),
-        Migration(version: 19, name: "today_bounces", sqlite: todayBounces0019, postgres: todayBounces0019),
-        Migration(version: 20, name: "data_quality_indexes", sqlite: dataQualityIndexes0020, postgres: dataQualityIndexes0020),
     ]
 
     /// Checksums other builds recorded for a migration whose text they held in another, equivalent form: a database

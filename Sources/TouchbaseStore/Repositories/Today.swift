@@ -49,31 +49,12 @@ public struct TodayRepository: StoreBacked {
         // works out every company's next renewal, half a second at 100,000 companies; the Renewals page has it whole.
         let renewals = try await store.select(
             Entities.signals, where: [("signal_type", .string(RenewalRepository.windowSignal))], order: "t.id DESC", limit: limit)
-        var contactIDs = Set<UUID>()
-        for row in replies + drafts + ready + bounces + followups + signals {
-            if let id = row.string("contact_id").flatMap(UUID.init(uuidString:)) { contactIDs.insert(id) }
-        }
-        let contacts = try await records(Entities.contacts, contactIDs)
-        var companyIDs = Set<UUID>()
-        for row in Array(contacts.values) + signals + bounces + renewals {
-            if let id = row.string("company_id").flatMap(UUID.init(uuidString:)) { companyIDs.insert(id) }
-        }
-        let companies = try await records(Entities.companies, companyIDs)
+        let contacts = try await store.records(
+            Entities.contacts, ids: (replies + drafts + ready + bounces + followups + signals).compactMap { $0.string("contact_id") })
+        let companies = try await store.records(
+            Entities.companies, ids: (Array(contacts.values) + signals + bounces + renewals).compactMap { $0.string("company_id") })
         return Today(
             replies: replies, drafts: drafts, ready: ready, bounces: bounces, followups: followups, signals: signals, renewals: renewals, contacts: contacts,
             companies: companies)
-    }
-
-    /// Rows by primary key, in chunks of 200.
-    public func records(_ entity: Entity, _ ids: Set<UUID>) async throws -> [String: Record] {
-        var out: [String: Record] = [:]
-        let all = Array(ids)
-        for start in stride(from: 0, to: all.count, by: 200) {
-            let chunk = all[start..<min(start + 200, all.count)]
-            for record in try await store.select(entity, whereIn: "id", chunk.map { .string($0.lowercased) }) {
-                out[record.id.lowercased] = record
-            }
-        }
-        return out
     }
 }
