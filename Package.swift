@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
@@ -82,6 +83,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Mail on the wire: a small strict SMTP client (SwiftNIO, swift-nio-ssl) and RFC 5322 / MIME messages.
+        .target(
+            name: "TouchbaseMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The operation catalogue every face binds: name, access, input fields, output model and run.
         .target(
             name: "TouchbaseService",
@@ -107,7 +117,9 @@ let package = Package(
                 "TouchbaseService",
                 "TouchbaseMCP",
                 "TouchbaseWeb",
+                "TouchbaseMail",
                 .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -130,13 +142,24 @@ let package = Package(
         // Fresh migrated databases on every engine for the test suites.
         .target(
             name: "TouchbaseTestSupport",
-            dependencies: ["TouchbaseDomain", "TouchbaseStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore", "TouchbaseMail",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/Support"
         ),
         .testTarget(name: "TouchbaseDomainTests", dependencies: ["TouchbaseDomain"]),
         .testTarget(
+            name: "TouchbaseMailTests",
+            dependencies: ["TouchbaseMail", "TouchbaseTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
+        .testTarget(
             name: "TouchbaseStoreTests",
-            dependencies: ["TouchbaseDomain", "TouchbaseStore", "TouchbaseImport", "TouchbaseTestSupport"]
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore", "TouchbaseImport", "TouchbaseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TouchbaseImportTests",
@@ -150,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "TouchbaseCommandsTests",
             dependencies: [
-                "TouchbaseCommands", "TouchbaseStore", "TouchbaseDomain", "TouchbaseImport", "TouchbaseTestSupport",
+                "TouchbaseCommands", "TouchbaseMail", "TouchbaseStore", "TouchbaseDomain", "TouchbaseImport", "TouchbaseTestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),

@@ -33,10 +33,13 @@ public struct Settings: Sendable {
     public var maxUpload: Int
     /// MCP tool calls per token per minute (`TOUCHBASE_MCP_RATE`, default 600).
     public var mcpRate: Int = MCPSettings.defaultRate
+    /// Statements slower than this many milliseconds are logged as warnings with their SQL (`TOUCHBASE_SLOW_QUERY_MS`;
+    /// unset: none).
+    public var slowQueryMilliseconds: Double?
 
     /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
     /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
-    /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`).
+    /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`, `TOUCHBASE_SLOW_QUERY_MS`).
     public static func read(
         database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -69,6 +72,12 @@ public struct Settings: Sendable {
             databaseURL: reader.string(forKey: "database.url", default: DatabaseLocation.defaultPath), logLevel: level,
             host: reader.string(forKey: "host", default: "127.0.0.1"), port: port, maxUpload: maxUpload)
         settings.mcpRate = mcpRate
+        if let slow = reader.string(forKey: "slow.query.ms") {
+            guard let ms = Double(slow.trimmed), ms >= 0, ms.isFinite else {
+                throw ValidationError("TOUCHBASE_SLOW_QUERY_MS must be a number of milliseconds such as 20; got '\(slow)'.")
+            }
+            settings.slowQueryMilliseconds = ms
+        }
         return settings
     }
 
@@ -98,7 +107,8 @@ enum Runtime {
 
     /// Opens the database, runs `body`, and always closes it.
     static func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: (Database) async throws -> T) async throws -> T {
-        let database = try Database(location: settings.location, logger: logger, maxConnections: 8)
+        let database = try Database(
+            location: settings.location, logger: logger, maxConnections: 8, slowQueryMilliseconds: settings.slowQueryMilliseconds)
         do {
             let result = try await body(database)
             await database.shutdown()

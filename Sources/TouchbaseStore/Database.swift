@@ -108,13 +108,17 @@ public final class Database: @unchecked Sendable {
     let writeGate = WriteGate()
     /// The select list of each table for this engine (see `Dialect.selectList`).
     let selectLists: [String: String]
+    /// Statements that take longer than this (in milliseconds) are logged as warnings with their SQL
+    /// (`TOUCHBASE_SLOW_QUERY_MS`); nil logs none.
+    public let slowQueryMilliseconds: Double?
 
     /// Opens a pool on the database at `location`. Nothing is read or written until first use.
     /// `connectionWait` is how long a request waits for a free connection before it is answered 503.
     public init(
         location: DatabaseLocation, logger: Logger = Logger(label: "touchbase.db"), maxConnections: Int = 4,
-        connectionWait: TimeAmount = .seconds(20)
+        connectionWait: TimeAmount = .seconds(20), slowQueryMilliseconds: Double? = nil
     ) throws {
+        self.slowQueryMilliseconds = slowQueryMilliseconds
         self.location = location
         self.engine = location.engine
         self.logger = logger
@@ -183,6 +187,7 @@ public final class Database: @unchecked Sendable {
         do {
             var database = sql(conn)
             if let recorder = PlanRecorder.current { database = ExplainingSQL(inner: database, recorder: recorder, engine: engine) }
+            if let slowQueryMilliseconds { database = TimedSQL(inner: database, threshold: slowQueryMilliseconds, log: logger) }
             let result = try await body(database)
             pool.releaseConnection(conn, logger: logger)
             return result
@@ -323,17 +328,12 @@ struct PoisonedConnection: Error {
     let rollbackError: any Error
 }
 
-/// A pooled PostgreSQL connection as an `SQLDatabase` that still knows its connection, so the bulk path can run
-/// `COPY … FROM STDIN` inside the same transaction (postgres-kit's own wrapper does not expose it).
-struct PostgresSession: SQLDatabase {
-    let connection: PostgresConnection
-    let inner: any SQLDatabase
+/// An `SQLDatabase` that wraps another: everything but the async `execute` is the inner one's.
+protocol ForwardingSQL: SQLDatabase {
+    var inner: any SQLDatabase { get }
+}
 
-    init(connection: PostgresConnection) {
-        self.connection = connection
-        inner = connection.sql(queryLogLevel: .trace)
-    }
-
+extension ForwardingSQL {
     var logger: Logger { inner.logger }
     var eventLoop: any EventLoop { inner.eventLoop }
     var version: (any SQLDatabaseReportedVersion)? { inner.version }
@@ -342,6 +342,18 @@ struct PostgresSession: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         inner.execute(sql: query, onRow)
+    }
+}
+
+/// A pooled PostgreSQL connection as an `SQLDatabase` that still knows its connection, so the bulk path can run
+/// `COPY … FROM STDIN` inside the same transaction (postgres-kit's own wrapper does not expose it).
+struct PostgresSession: ForwardingSQL {
+    let connection: PostgresConnection
+    let inner: any SQLDatabase
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+        inner = connection.sql(queryLogLevel: .trace)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
@@ -382,17 +394,34 @@ public final class PlanRecorder: @unchecked Sendable {
     }
 }
 
+/// An `SQLDatabase` that times each statement and logs those slower than `threshold` ms, with their SQL (at most
+/// 2,000 characters; bound values are not shown).
+struct TimedSQL: ForwardingSQL {
+    let inner: any SQLDatabase
+    let threshold: Double
+    let log: Logger
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - started
+            let ms = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+            if ms >= threshold {
+                var serializer = SQLSerializer(database: inner)
+                query.serialize(to: &serializer)
+                let text = serializer.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                log.warning("slow query", metadata: ["ms": "\(Int(ms.rounded()))", "sql": "\(text.prefix(2_000))"])
+            }
+        }
+        try await inner.execute(sql: query, onRow)
+    }
+}
+
 /// An `SQLDatabase` that asks the engine for the plan of each SELECT before running it (see `PlanRecorder`).
-struct ExplainingSQL: SQLDatabase {
+struct ExplainingSQL: ForwardingSQL {
     let inner: any SQLDatabase
     let recorder: PlanRecorder
     let engine: Engine
-
-    var logger: Logger { inner.logger }
-    var eventLoop: any EventLoop { inner.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { inner.version }
-    var dialect: any SQLDialect { inner.dialect }
-    var queryLogLevel: Logger.Level? { inner.queryLogLevel }
 
     struct Prefixed: SQLExpression {
         let prefix: String
@@ -401,10 +430,6 @@ struct ExplainingSQL: SQLDatabase {
             serializer.write(prefix)
             query.serialize(to: &serializer)
         }
-    }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        inner.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {

@@ -10,6 +10,7 @@ extension Migrations {
         Migration(version: 18, name: "web_sign_in", sqlite: webSignInSQLite0018, postgres: webSignInPostgres0018),
         Migration(version: 19, name: "today_bounces", sqlite: todayBounces0019, postgres: todayBounces0019),
         Migration(version: 20, name: "data_quality_indexes", sqlite: dataQualityIndexes0020, postgres: dataQualityIndexes0020),
+        Migration(version: 21, name: "renewal_walks", sqlite: renewalWalks0021, postgres: renewalWalks0021),
     ]
 
     /// Every migration this build knows, in order.

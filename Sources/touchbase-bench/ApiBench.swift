@@ -53,6 +53,9 @@ struct ApiBench: AsyncParsableCommand {
         var p50: Double
         var p99: Double
         var errors: Int
+        /// With `firstReads`: the slowest first request of each distinct path, in ms (the server's caches and the
+        /// operating system's page cache cold for that record), before wrk repeats them warm.
+        var firstMax: Double? = nil
     }
 
     struct Route {
@@ -213,7 +216,8 @@ struct ApiBench: AsyncParsableCommand {
 
     /// Serves `location` with `touchbase serve` in a child process and drives each route with wrk, sending `header`.
     static func drive(
-        location: String, label: String, work: URL, port: Int, duration: Int, routes: [Route], header: (name: String, value: String)
+        location: String, label: String, work: URL, port: Int, duration: Int, routes: [Route], header: (name: String, value: String),
+        firstReads: Bool = false
     ) async throws -> [(Route, Measure)] {
         let me = CommandLine.arguments[0]
         let server = Process()
@@ -238,12 +242,23 @@ struct ApiBench: AsyncParsableCommand {
         guard up else { throw ValidationError("the server did not answer /health within a minute; see \(log.path)") }
         var out: [(Route, Measure)] = []
         for route in routes {
+            var firstMax: Double?
+            if firstReads {
+                // Each distinct path once, timed by curl, so that wrk's figures are the warm ones and the cold cost is seen.
+                var seen = Set<String>()
+                for (method, path, _) in route.requests where method == "GET" && seen.insert(path).inserted {
+                    let out = try ImportBench.run(
+                        "curl", ["-s", "-o", "/dev/null", "-w", "%{time_total}", "-H", "\(header.name): \(header.value)", base + path])
+                    firstMax = max(firstMax ?? 0, (Double(out.stdout.trimmed) ?? 0) * 1000)
+                }
+            }
             let script = work.appendingPathComponent("wrk-\(route.kind.rawValue).lua")
             try lua(route, header: header).write(to: script, atomically: true, encoding: .utf8)
             let output = try ImportBench.run(
                 "wrk", ["-t", String(min(2, route.connections)), "-c", String(route.connections), "-d", "\(duration)s", "--latency", "--timeout", "10s",
                         "-s", script.path, base])
-            let m = parse(output.stdout)
+            var m = parse(output.stdout)
+            m.firstMax = firstMax
             print(String(format: "%@ | %-30@ | %9.0f req/s | p50 %7.2f ms | p99 %8.2f ms | errors %d", label, route.name, m.rps, m.p50, m.p99, m.errors))
             out.append((route, m))
         }

@@ -30,6 +30,11 @@ struct CommandsTests {
         // The upload limit: 1 GiB unless TOUCHBASE_MAX_UPLOAD says otherwise, in bytes or with a unit.
         #expect(defaults.maxUpload == 1 << 30)
         #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "512M"]).maxUpload == 512 << 20)
+        // The slow-query log: off unless TOUCHBASE_SLOW_QUERY_MS gives a number of milliseconds.
+        #expect(defaults.slowQueryMilliseconds == nil)
+        #expect(try Settings.read(environment: ["TOUCHBASE_SLOW_QUERY_MS": "25"]).slowQueryMilliseconds == 25)
+        #expect(throws: (any Error).self) { try Settings.read(environment: ["TOUCHBASE_SLOW_QUERY_MS": "fast"]) }
+        #expect(throws: (any Error).self) { try Settings.read(environment: ["TOUCHBASE_SLOW_QUERY_MS": "-1"]) }
         #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "2 GiB"]).maxUpload == 2 << 30)
         #expect(try Settings.read(environment: ["TOUCHBASE_MAX_UPLOAD": "1000"]).maxUpload == 1000)
         for bad in ["lots", "-5", "0", "1.5G", "99999999999999999999G"] {

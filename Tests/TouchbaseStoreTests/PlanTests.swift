@@ -119,6 +119,86 @@ struct PlanTests {
     }
 }
 
+@Suite("The work pages' reads walk indexes")
+struct WorkPagePlanTests {
+    /// The sample with a renewal in every month, notice windows of 0, 30, 120 and 366 days, and a green CEO on every
+    /// other company, so that some renewals are due and some are not.
+    static func renewalSample(_ db: Database) async throws -> [Record] {
+        _ = try await PlanTests.sample(db)
+        let store = RecordStore(database: db)
+        let companies = try await store.select(Entities.companies, order: "t.id")
+        let slots = SlotRepository(database: db)
+        for (i, company) in companies.enumerated() {
+            _ = try await store.update(Entities.companies, company.id, [
+                "renewal_month": .int(Int64(i % 12 + 1)), "renewal_notice_window_days": .int(Int64([0, 30, 120, 366][i % 4])),
+            ])
+            guard i % 2 == 0, let person = try await ContactRepository(database: db).findByCompany(company.id).first else { continue }
+            _ = try await slots.verify(contactID: person.id, ["email_status": "green"])
+            _ = try await slots.assignSlot(companyID: company.id, role: "CEO", contactID: person.id)
+        }
+        return companies
+    }
+
+    @Test("renewals (next and due), data quality with a cap and Today walk indexes, never a whole table", arguments: TestEngine.all)
+    func pages(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            _ = try await Self.renewalSample(db)
+            let renewals = RenewalRepository(database: db)
+            let reads: [(String, @Sendable () async throws -> Void)] = [
+                ("next renewals", { _ = try await renewals.renewals(due: false, limit: 50) }),
+                ("due renewals", { _ = try await renewals.renewals(due: true, limit: 200) }),
+                ("data quality", { _ = try await DataQualityRepository(database: db).dataQuality(cap: 1_000) }),
+                ("today", { _ = try await TodayRepository(database: db).today(until: Timestamp.formatDate(Date()), limit: 50) }),
+            ]
+            // A walk of a partial index reads only the rows it is for (the queues, contacts without a name, …); the
+            // newest signals are the primary key walked back from the end, LIMIT 50.
+            let partial = ["ix_contacts_nameless", "ix_contacts_unverified", "ix_company_slots_empty", "ix_queue_"]
+            for (name, read) in reads {
+                let entries = try await PlanRecorder.record(read)
+                #expect(!entries.isEmpty, "\(name) ran no query")
+                for entry in entries {
+                    let newest = entry.sql.contains("FROM \"signals\" t WHERE 1 = 1 ORDER BY t.id DESC LIMIT")
+                    let walks = wholeTableWalks(entry.plan, engine: db.engine).filter { walk in
+                        !partial.contains { walk.contains($0) } && !(newest && (walk.contains("signals_pkey") || walk.contains("sqlite_autoindex_signals_1")))
+                    }
+                    #expect(walks.isEmpty, "\(name) on \(db.engine): \(walks)\n\(entry.sql)\n\(entry.plan)")
+                }
+            }
+            for due in [false, true] {
+                let plans = try await PlanRecorder.record { _ = try await renewals.renewals(due: due, limit: 200) }
+                #expect(plans.contains { $0.plan.contains("ix_companies_renewal_order") }, "\(plans.map(\.plan))")
+                #expect(plans.contains { $0.plan.contains("ix_companies_renewal_notice") } == due, "\(plans.map(\.plan))")
+            }
+            let signals = try await PlanRecorder.record { _ = try await TodayRepository(database: db).today(until: "2026-01-01", limit: 5) }
+            #expect(signals.contains { $0.sql.contains("signal_type") && $0.plan.contains("ix_signals_type") }, "\(signals.map(\.plan))")
+        }
+    }
+
+    @Test("the renewals walk returns the views' rows in the views' order", arguments: TestEngine.all)
+    func renewalOrder(engine: TestEngine) async throws {
+        try await engine.withDatabase { db in
+            let companies = try await Self.renewalSample(db)
+            let renewals = RenewalRepository(database: db)
+            let d = db.dialect
+            for due in [false, true] {
+                let query: SQLQueryString = due
+                    ? "SELECT company_id, CAST(next_renewal_date AS TEXT) AS d FROM due_renewals WHERE has_green_contact = \(d.bind(.bool(true), as: .boolean)) ORDER BY next_renewal_date, company_id"
+                    : "SELECT company_id, CAST(next_renewal_date AS TEXT) AS d FROM next_renewals ORDER BY next_renewal_date, company_id"
+                let whole = try await db.withConnection { sql in
+                    try await sql.raw(query).all().map { row in
+                        "\(try d.decode(row, "company_id", as: .uuid).stringValue ?? "") \(try row.decode(column: "d", as: String.self))"
+                    }
+                }
+                for limit in [1, 3, 500] {
+                    let walked = try await renewals.renewals(due: due, limit: limit).map { "\($0.string("company_id") ?? "") \($0.string("next_renewal_date") ?? "")" }
+                    #expect(walked == Array(whole.prefix(limit)), "due \(due), limit \(limit)")
+                }
+                #expect(due ? !whole.isEmpty && whole.count < companies.count : whole.count == companies.count)
+            }
+        }
+    }
+}
+
 @Suite("The plan check finds whole-table walks")
 struct PlanCheckTests {
     @Test("a filter on an unindexed expression is caught walking the table", arguments: TestEngine.all)

@@ -23,13 +23,92 @@ public struct RenewalRepository: StoreBacked {
     /// The signal the scan raises when a renewal's campaign window opens.
     public static let windowSignal = "renewal_window_open_120d"
 
+    /// The next renewals (or those due with a green slot contact) in date order, then company id. A renewal's date is
+    /// the first of its company's `renewal_month`, so the order is the months from the next first-of-month on: the
+    /// views are read one month at a time (`renewal_month = m ORDER BY company_id`, a walk of
+    /// `ix_companies_renewal_order`) until `limit` rows are found, instead of computing every company's date and sorting
+    /// them all. For the due list, a month is skipped when no company's notice window reaches back to today (the
+    /// month's largest window, one seek in `ix_companies_renewal_notice`).
     public func renewals(due: Bool, limit: Int = 500) async throws -> [Record] {
-        if due {
-            return try await store.view(
-                Self.dueRenewals, where: "has_green_contact = \(dialect.bind(.bool(true), as: .boolean))", order: "next_renewal_date, company_id", limit: limit)
+        let today = try await database.withConnection { [dialect] sql in
+            try await sql.raw(SQLQueryString("SELECT CAST(\(unsafeRaw: dialect.today) AS TEXT) AS d")).first()?.decode(column: "d", as: String.self)
         }
-        return try await store.view(Self.nextRenewals, where: "1 = 1", order: "next_renewal_date, company_id", limit: limit)
+        guard let today, let (year, month, day) = Self.parts(today) else {
+            // Not a date this code can read: the views whole, in their own order.
+            return try await store.view(
+                due ? Self.dueRenewals : Self.nextRenewals,
+                where: due ? "has_green_contact = \(dialect.bind(.bool(true), as: .boolean))" : "1 = 1", order: "next_renewal_date, company_id", limit: limit)
+        }
+        var rows: [Record] = []
+        for m in Self.monthOrder(month: month, day: day) where rows.count < limit {
+            let inMonth: SQLQueryString = "renewal_month = \(dialect.bind(.int(Int64(m)), as: .integer))"
+            if due {
+                // The renewal in month m is on the 1st of m this year, or next year once that day has passed.
+                let renewal = Self.date(year: (m > month || (m == month && day == 1)) ? year : year + 1, month: m)
+                let lead = Self.days(from: Self.date(year: year, month: month, day: day), to: renewal)
+                let widest = try await database.withConnection { sql in
+                    try await sql.raw(SQLQueryString("SELECT max(renewal_notice_window_days) AS n FROM companies WHERE ") + inMonth)
+                        .first()?.decode(column: "n", as: Int?.self)
+                }
+                guard let widest, widest >= lead else { continue }
+                // The month's renewals whose window is open, walked in company order a chunk at a time; which of them
+                // have a green slot contact is one lookup by the chunk's ids (the view's EXISTS, left to the
+                // planner, may hash every green contact in the database instead).
+                var after: String?
+                while rows.count < limit {
+                    var window: SQLQueryString = inMonth + " AND \(unsafeRaw: dialect.today) >= campaign_window_start"
+                    if let after { window += " AND company_id > \(dialect.bind(.string(after), as: .uuid))" }
+                    let chunk = try await store.view(Self.nextRenewals, where: window, order: "company_id", limit: 200)
+                    guard let last = chunk.last?.string("company_id") else { break }
+                    after = last
+                    let green = try await greenSlotCompanies(chunk.compactMap { $0.string("company_id") })
+                    for row in chunk where rows.count < limit {
+                        guard let id = row.string("company_id"), green.contains(id.lowercased()) else { continue }
+                        var values = row.values
+                        values["has_green_contact"] = .bool(true)
+                        rows.append(Record(entity: Self.dueRenewals, values: values))
+                    }
+                    if chunk.count < 200 { break }
+                }
+            } else {
+                rows += try await store.view(Self.nextRenewals, where: inMonth, order: "company_id", limit: limit - rows.count)
+            }
+        }
+        return rows
     }
+
+    /// Which of `companies` have a CEO, CFO or HR slot held by a contact whose email is green (lower-case ids).
+    func greenSlotCompanies(_ companies: [String]) async throws -> Set<String> {
+        guard !companies.isEmpty else { return [] }
+        let ids = SQLList(companies.map { dialect.bind(.string($0), as: .uuid) })
+        let query: SQLQueryString = """
+            SELECT DISTINCT s.company_id FROM company_slots s JOIN contacts p ON p.id = s.contact_id
+            WHERE s.company_id IN (\(ids)) AND p.email_status = 'green'
+            """
+        return try await database.withConnection { [dialect] sql in
+            Set(try await sql.raw(query).all().compactMap { try dialect.decode($0, "company_id", as: .uuid).stringValue?.lowercased() })
+        }
+    }
+
+    /// The months in the order of their next renewal date, seen on `day` of `month`: the current month first only on
+    /// its first day (a renewal falls on the 1st), otherwise last (next year's).
+    static func monthOrder(month: Int, day: Int) -> [Int] {
+        let start = day == 1 ? month : month + 1
+        return (0..<12).map { (start - 1 + $0) % 12 + 1 }
+    }
+
+    static func parts(_ date: String) -> (Int, Int, Int)? {
+        let p = date.prefix(10).split(separator: "-").compactMap { Int($0) }
+        return p.count == 3 ? (p[0], p[1], p[2]) : nil
+    }
+
+    static func date(year: Int, month: Int, day: Int = 1) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
+    static func days(from: Date, to: Date) -> Int { Int((to.timeIntervalSince(from) / 86_400).rounded()) }
 
     /// Raises `renewal_window_open_120d` once per company and renewal whose campaign window has opened.
     public func scanSignals() async throws -> [Record] {
