@@ -126,3 +126,99 @@ struct OutreachScoringTests {
         #expect(other.map(\.0) != first.map(\.0))
     }
 }
+
+@Suite("Merge templates")
+struct MergeTemplateTests {
+    @Test("fields fill from the contact, company, sender and colleague; a fallback covers a blank")
+    func render() throws {
+        let t = try MergeTemplate("Hi {{first_name}}, your colleague {{ colleague.first_name }} ({{colleague.title}}) at {{company.name}} asked me to reach out. {{sender.first_name}}")
+        #expect(t.fieldNames == ["first_name", "colleague.first_name", "colleague.title", "company.name", "sender.first_name"])
+        #expect(t.needsColleague)
+        let text = try t.render([
+            "first_name": "Sue", "colleague.first_name": "Dr. Xu", "colleague.title": "CMO", "company.name": "Acme", "sender.first_name": "Rob",
+        ])
+        #expect(text == "Hi Sue, your colleague Dr. Xu (CMO) at Acme asked me to reach out. Rob")
+        #expect(try MergeTemplate("Hi {{first_name | there}},").render(["first_name": "  "]) == "Hi there,")
+        #expect(try MergeTemplate("no fields at all").render([:]) == "no fields at all")
+        #expect(!(try MergeTemplate("{{title}}").needsColleague))
+    }
+
+    @Test("a missing or blank value stops the render naming every such field: never 'Hi ,'")
+    func missing() throws {
+        let t = try MergeTemplate("Hi {{first_name}}, about {{company.name}} and {{first_name}}")
+        #expect(throws: MergeTemplate.Problem(message: "no value for {{first_name}}, {{company.name}}: the step is not sent")) {
+            try t.render(["first_name": " ", "company.name": ""])
+        }
+    }
+
+    @Test("an unknown field or an unclosed one is refused where it stands")
+    func refused() {
+        #expect(throws: MergeTemplate.Problem.self) { try MergeTemplate("Hi {{compnay.name}}") }
+        do {
+            _ = try MergeTemplate("Hi {{compnay.name}}")
+        } catch {
+            #expect(error.message.hasPrefix("{{compnay.name}} at character 4 is not a merge field"))
+        }
+        do {
+            _ = try MergeTemplate("ok {{first_name}} then {{title")
+        } catch {
+            #expect(error.message == "a merge field opened at character 24 is not closed with }}")
+        }
+    }
+}
+
+@Suite("Send windows")
+struct SendWindowTests {
+    static func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+    static let berlin = TimeZone(identifier: "Europe/Berlin")!
+    static let newYork = TimeZone(identifier: "America/New_York")!
+
+    @Test("inside the window a send goes now; before it, at the opening; after it, at the next business day's opening")
+    func openings() {
+        let w = SendWindow.businessHours
+        // Wednesday 2026-03-04: 10:00 Berlin is 09:00 UTC.
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-04T09:00:00Z"), in: Self.berlin) == Self.utc("2026-03-04T09:00:00Z"))
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-04T05:00:00Z"), in: Self.berlin) == Self.utc("2026-03-04T08:00:00Z"))
+        // Friday 18:00 Berlin waits for Monday 09:00.
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-06T17:00:00Z"), in: Self.berlin) == Self.utc("2026-03-09T08:00:00Z"))
+        // The same instant is a different local day in New York: Friday 12:00 there, inside the window.
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-06T17:00:00Z"), in: Self.newYork) == Self.utc("2026-03-06T17:00:00Z"))
+        // 17:00 is closed (the end is exclusive).
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-04T16:00:00Z"), in: Self.berlin) == Self.utc("2026-03-05T08:00:00Z"))
+    }
+
+    @Test("09:00 local stays 09:00 local across daylight saving (Berlin on 2026-03-29, New York on 2026-03-08)")
+    func daylightSaving() {
+        let w = SendWindow.businessHours
+        // Friday 2026-03-27 after hours → Monday 2026-03-30 09:00 CEST = 07:00 UTC (it was 08:00 UTC the week before).
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-27T18:00:00Z"), in: Self.berlin) == Self.utc("2026-03-30T07:00:00Z"))
+        // New York: Friday 2026-03-06 after hours (EST) → Monday 2026-03-09 09:00 EDT = 13:00 UTC.
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-03-07T01:00:00Z"), in: Self.newYork) == Self.utc("2026-03-09T13:00:00Z"))
+        // Two business days after Friday 10:00 CET is Tuesday 10:00 CEST.
+        #expect(w.adding(businessDays: 2, to: Self.utc("2026-03-27T09:00:00Z"), in: Self.berlin) == Self.utc("2026-03-31T08:00:00Z"))
+    }
+
+    @Test("business days skip weekends and holidays; a window on other days counts those")
+    func businessDays() throws {
+        let w = try SendWindow(days: [1, 2, 3, 4, 5], start: 540, end: 1020, holidays: ["2026-12-24", "2026-12-25"])
+        // Wednesday 2026-12-23 10:00 Berlin + 1 business day: Thursday and Friday are holidays, so Monday the 28th.
+        #expect(w.adding(businessDays: 1, to: Self.utc("2026-12-23T09:00:00Z"), in: Self.berlin) == Self.utc("2026-12-28T09:00:00Z"))
+        #expect(w.nextOpening(atOrAfter: Self.utc("2026-12-24T09:00:00Z"), in: Self.berlin) == Self.utc("2026-12-28T08:00:00Z"))
+        #expect(w.adding(businessDays: 0, to: Self.utc("2026-12-24T09:00:00Z"), in: Self.berlin) == Self.utc("2026-12-24T09:00:00Z"))
+        let weekends = try SendWindow(days: [6, 7], start: 600, end: 720)
+        #expect(weekends.nextOpening(atOrAfter: Self.utc("2026-03-04T09:00:00Z"), in: TimeZone(identifier: "UTC")!) == Self.utc("2026-03-07T10:00:00Z"))
+    }
+
+    @Test("a window that cannot be is refused with the field at fault", arguments: [
+        (Set<Int>(), 540, 1020, Set<String>(), "days"), ([8], 540, 1020, [], "days"), ([1], 1020, 540, [], "hours"),
+        ([1], 0, 1441, [], "hours"), ([1], 540, 1020, ["24.12.2026"], "holidays"),
+    ] as [(Set<Int>, Int, Int, Set<String>, String)])
+    func refused(days: Set<Int>, start: Int, end: Int, holidays: Set<String>, field: String) {
+        do {
+            _ = try SendWindow(days: days, start: start, end: end, holidays: holidays)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.field == field)
+        }
+    }
+}
