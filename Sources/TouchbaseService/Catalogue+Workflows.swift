@@ -10,6 +10,8 @@ extension Catalogue {
 
     static func idField(_ name: String, _ what: String) -> Field { id(name, what) }
 
+    static let renewalCursor = Field("cursor", .text, "The next_cursor of the previous page (month:company id).")
+
     static func workflowOperations(database: Database) -> [Operation] {
         let store = RecordStore(database: database)
         let conversations = ConversationRepository(database: database)
@@ -202,13 +204,22 @@ extension Catalogue {
                 description: "Raise renewal_window_open_120d once per company and renewal whose window has opened."
             ) { _ in .records(try await renewals.scanSignals(), nextCursor: nil) },
             Operation(
-                "list_next_renewals", title: "Next renewals", access: .read, idempotent: true, input: .fields([limitField()]),
-                output: .page(.row(RenewalRepository.nextRenewals)), description: "Next renewal date and campaign window start per company."
-            ) { args in .list(try await renewals.renewals(due: false, limit: args.int("limit") ?? 100).map(\.json)) },
+                "list_next_renewals", title: "Next renewals", access: .read, idempotent: true,
+                input: .fields([limitField(), renewalCursor]),
+                output: .page(.row(RenewalRepository.nextRenewals)), description: "Next renewal date and campaign window start per company, soonest first."
+            ) { args in
+                let page = try await renewals.page(due: false, limit: args.int("limit") ?? 100, cursor: args.string("cursor"))
+                return .records(page.rows, nextCursor: page.nextCursor)
+            },
             Operation(
-                "list_due_renewals", title: "Renewals due", access: .read, idempotent: true, input: .fields([limitField()]),
-                output: .page(.row(RenewalRepository.dueRenewals)), description: "Companies in their renewal window with a green slot contact."
-            ) { args in .list(try await renewals.renewals(due: true, limit: args.int("limit") ?? 100).map(\.json)) },
+                "list_due_renewals", title: "Renewals due", access: .read, idempotent: true,
+                input: .fields([limitField(), renewalCursor]),
+                output: .page(.row(RenewalRepository.dueRenewals)),
+                description: "Companies in their renewal window with a green slot contact, soonest first. A page looks at no more than \(RenewalRepository.dueScanBudget.formatted()) renewals in their window: when it stops there, next_cursor says where to go on from (a page may then hold fewer than limit rows, or none)."
+            ) { args in
+                let page = try await renewals.page(due: true, limit: args.int("limit") ?? 100, cursor: args.string("cursor"))
+                return .records(page.rows, nextCursor: page.nextCursor)
+            },
             Operation(
                 "promote_intake_load", title: "Promote an intake load", access: .write, idempotent: true,
                 input: .fields([idField("load_id", "intake load")]),

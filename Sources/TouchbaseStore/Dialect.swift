@@ -20,6 +20,12 @@ public struct Dialect: Sendable {
         }
     }
 
+    /// After a table name in FROM: SQLite is told to walk `index` (its planner prefers an equality on another index
+    /// and sorts every match, where a partial index already holds just the rows, in order); PostgreSQL chooses alone.
+    public func indexedBy(_ index: String) -> String {
+        engine == .sqlite ? " INDEXED BY \"\(index)\"" : ""
+    }
+
     /// Today's date in the form the engine stores dates.
     public var today: String {
         switch engine {

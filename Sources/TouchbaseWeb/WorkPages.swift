@@ -116,11 +116,17 @@ extension WebFace {
     }
 
     func renewals(_ request: Request, _ session: WebSession) async throws -> Response {
-        let due = try await read("list_due_renewals", ["limit": 200])["data"]?.arrayValue ?? []
+        let query = Form.query(request)
+        var dueArgs: [String: JSONValue] = ["limit": 200]
+        if let cursor = query["cursor"], !cursor.isEmpty { dueArgs["cursor"] = .string(cursor) }
+        let duePage = try await read("list_due_renewals", dueArgs)
+        let due = duePage["data"]?.arrayValue ?? []
         let next = try await read("list_next_renewals", ["limit": 50])["data"]?.arrayValue ?? []
         let campaigns = try await store.select(Entities.campaigns, order: "t.id DESC", limit: 100)
         let model: [String: Any] = [
             "due": due.map { Mustached.value($0) }, "next": next.map { Mustached.value($0) },
+            "due_more": duePage["next_cursor"]?.stringValue.map { ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) as Any } ?? Blank(),
+            "budget": RenewalRepository.dueScanBudget.formatted(),
             "campaigns": campaigns.map { ["id": $0.id.lowercased, "name": $0.string("name") ?? $0.id.lowercased] }, "has_campaigns": !campaigns.isEmpty,
         ]
         return render(request, session, "renewals", title: "Renewals", current: "/renewals", model: model)

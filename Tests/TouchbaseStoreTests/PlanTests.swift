@@ -178,6 +178,7 @@ struct WorkPagePlanTests {
     func renewalOrder(engine: TestEngine) async throws {
         try await engine.withDatabase { db in
             let companies = try await Self.renewalSample(db)
+            await #expect(throws: DomainError.self) { try await RenewalRepository(database: db).page(due: true, cursor: "13:nope") }
             let renewals = RenewalRepository(database: db)
             let d = db.dialect
             for due in [false, true] {
@@ -194,6 +195,18 @@ struct WorkPagePlanTests {
                     #expect(walked == Array(whole.prefix(limit)), "due \(due), limit \(limit)")
                 }
                 #expect(due ? !whole.isEmpty && whole.count < companies.count : whole.count == companies.count)
+                // Followed by its cursors, a page of one row (or one looked at, for the due list) at a time gives them all.
+                var cursor: String?
+                var followed: [String] = []
+                var pages = 0
+                repeat {
+                    let page = try await renewals.page(due: due, limit: due ? 500 : 1, cursor: cursor, budget: 1)
+                    followed += page.rows.map { "\($0.string("company_id") ?? "") \($0.string("next_renewal_date") ?? "")" }
+                    cursor = page.nextCursor
+                    pages += 1
+                } while cursor != nil && pages < 100
+                #expect(followed == whole, "due \(due)")
+                #expect(pages >= whole.count)
             }
         }
     }

@@ -22,13 +22,13 @@ public struct DataQualityRepository: StoreBacked {
         let openSlots = try await count(
             cap == nil
                 ? "SELECT count(DISTINCT company_id) AS n FROM company_slots WHERE contact_id IS NULL"
-                : SQLQueryString("SELECT count(*) AS n FROM (SELECT DISTINCT company_id FROM company_slots WHERE contact_id IS NULL LIMIT \(literal: cap!)) q"))
+                : SQLQueryString("SELECT count(*) AS n FROM (SELECT DISTINCT company_id FROM company_slots\(unsafeRaw: dialect.indexedBy("ix_company_slots_empty")) WHERE contact_id IS NULL LIMIT \(literal: cap!)) q"))
         // The first 50 companies by id with an empty slot: a walk of ix_company_slots_empty (0021) that stops at the
         // 50th company, then their names by id.
         let emptyByCompany = try await database.withConnection { sql in
             try await sql.raw(
                 """
-                SELECT company_id, count(*) AS empty FROM company_slots WHERE contact_id IS NULL
+                SELECT company_id, count(*) AS empty FROM company_slots\(unsafeRaw: dialect.indexedBy("ix_company_slots_empty")) WHERE contact_id IS NULL
                 GROUP BY company_id ORDER BY company_id LIMIT 50
                 """
             ).all().map { row -> (String, Int64) in
@@ -39,12 +39,13 @@ public struct DataQualityRepository: StoreBacked {
         let slotSample: [JSONValue] = emptyByCompany.map { id, empty in
             ["company_id": .string(id), "company_name": .string(companies[id]?.string("name") ?? ""), "empty_slots": .int(empty)]
         }
-        let unverifiedCount = try await count(rows("contacts WHERE email IS NOT NULL AND email_checked_at IS NULL"))
+        let unverifiedCount = try await count(rows("contacts\(dialect.indexedBy("ix_contacts_unverified")) WHERE email IS NOT NULL AND email_checked_at IS NULL"))
         let unverified = try await store.view(
-            Entities.contacts, where: "t.email IS NOT NULL AND t.email_checked_at IS NULL", order: "t.id", limit: 50, alias: "t")
-        let namelessCount = try await count(rows("contacts t WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''"))
+            Entities.contacts, where: "t.email IS NOT NULL AND t.email_checked_at IS NULL", order: "t.id", limit: 50, alias: "t", indexedBy: "ix_contacts_unverified")
+        let namelessCount = try await count(rows("contacts t\(dialect.indexedBy("ix_contacts_nameless")) WHERE t.first_name = '' AND coalesce(t.last_name, '') = ''"))
         let namelessSample = try await store.view(
-            Entities.contacts, where: "t.first_name = '' AND coalesce(t.last_name, '') = ''", order: "t.id", limit: 50, alias: "t")
+            Entities.contacts, where: "t.first_name = '' AND coalesce(t.last_name, '') = ''", order: "t.id", limit: 50,
+            alias: "t", indexedBy: "ix_contacts_nameless")
         var sizes: [String: JSONValue] = [:]
         let queues = QueueRepository(database: database)
         for q in QueueRepository.queues { sizes[q] = .int(Int64(try await queues.queueSize(q, cap: cap))) }

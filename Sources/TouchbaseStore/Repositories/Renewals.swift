@@ -23,58 +23,94 @@ public struct RenewalRepository: StoreBacked {
     /// The signal the scan raises when a renewal's campaign window opens.
     public static let windowSignal = "renewal_window_open_120d"
 
-    /// The next renewals (or those due with a green slot contact) in date order, then company id. A renewal's date is
-    /// the first of its company's `renewal_month`, so the order is the months from the next first-of-month on: the
-    /// views are read one month at a time (`renewal_month = m ORDER BY company_id`, a walk of
-    /// `ix_companies_renewal_order`) until `limit` rows are found, instead of computing every company's date and sorting
-    /// them all. For the due list, a month is skipped when no company's notice window reaches back to today (the
-    /// month's largest window, one seek in `ix_companies_renewal_notice`).
+    /// A page of renewals: the rows, and where to go on from when there may be more (`month:company id`).
+    public struct Page: Sendable {
+        public let rows: [Record]
+        public let nextCursor: String?
+    }
+
+    /// How many renewals in their window one page of the due list looks at, at most, for those with a green slot
+    /// contact: when few have one, the page stops there and says where to go on from, so that it answers in
+    /// milliseconds whatever the size (a bounded scan, as documented for the lists).
+    public static let dueScanBudget = 1_000
+
+    /// The next renewals (or those due with a green slot contact) in date order, then company id.
     public func renewals(due: Bool, limit: Int = 500) async throws -> [Record] {
+        try await page(due: due, limit: limit).rows
+    }
+
+    /// The next renewals (or those due with a green slot contact) in date order, then company id, from `cursor`. A
+    /// renewal's date is the first of its company's `renewal_month`, so the order is the months from the next
+    /// first-of-month on: the views are read one month at a time (`renewal_month = m ORDER BY company_id`, a walk of
+    /// `ix_companies_renewal_order`) until `limit` rows are found, instead of computing every company's date and
+    /// sorting them all. For the due list, a month is skipped when no company's notice window reaches back to today
+    /// (the month's largest window, one seek in `ix_companies_renewal_notice`), and at most `budget` renewals in their
+    /// window are looked at a page.
+    public func page(due: Bool, limit: Int = 500, cursor: String? = nil, budget: Int = dueScanBudget) async throws -> Page {
+        var from: (month: Int, after: String)?
+        if let cursor {
+            let parts = cursor.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let m = Int(parts[0]), (1...12).contains(m), UUID(uuidString: parts[1]) != nil else {
+                throw DomainError.invalid("cursor", "is not a renewals cursor (the next_cursor of the previous page)")
+            }
+            from = (m, parts[1].lowercased())
+        }
         let today = try await database.withConnection { [dialect] sql in
             try await sql.raw(SQLQueryString("SELECT CAST(\(unsafeRaw: dialect.today) AS TEXT) AS d")).first()?.decode(column: "d", as: String.self)
         }
         guard let today, let (year, month, day) = Self.parts(today) else {
             // Not a date this code can read: the views whole, in their own order.
-            return try await store.view(
+            return Page(rows: try await store.view(
                 due ? Self.dueRenewals : Self.nextRenewals,
-                where: due ? "has_green_contact = \(dialect.bind(.bool(true), as: .boolean))" : "1 = 1", order: "next_renewal_date, company_id", limit: limit)
+                where: due ? "has_green_contact = \(dialect.bind(.bool(true), as: .boolean))" : "1 = 1", order: "next_renewal_date, company_id",
+                limit: limit), nextCursor: nil)
         }
+        var months = Self.monthOrder(month: month, day: day)
+        if let from, let i = months.firstIndex(of: from.month) { months = Array(months[i...]) }
         var rows: [Record] = []
-        for m in Self.monthOrder(month: month, day: day) where rows.count < limit {
+        var examined = 0
+        for m in months {
             let inMonth: SQLQueryString = "renewal_month = \(dialect.bind(.int(Int64(m)), as: .integer))"
-            if due {
-                // The renewal in month m is on the 1st of m this year, or next year once that day has passed.
-                let renewal = Self.date(year: (m > month || (m == month && day == 1)) ? year : year + 1, month: m)
-                let lead = Self.days(from: Self.date(year: year, month: month, day: day), to: renewal)
-                let widest = try await database.withConnection { sql in
-                    try await sql.raw(SQLQueryString("SELECT max(renewal_notice_window_days) AS n FROM companies WHERE ") + inMonth)
-                        .first()?.decode(column: "n", as: Int?.self)
+            var after = from?.month == m ? from?.after : nil
+            if !due {
+                var condition = inMonth
+                if let after { condition += " AND company_id > \(dialect.bind(.string(after), as: .uuid))" }
+                rows += try await store.view(Self.nextRenewals, where: condition, order: "company_id", limit: limit - rows.count)
+                if rows.count >= limit { return Page(rows: rows, nextCursor: rows.last?.string("company_id").map { "\(m):\($0)" }) }
+                continue
+            }
+            // The renewal in month m is on the 1st of m this year, or next year once that day has passed.
+            let renewal = Self.date(year: (m > month || (m == month && day == 1)) ? year : year + 1, month: m)
+            let lead = Self.days(from: Self.date(year: year, month: month, day: day), to: renewal)
+            let widest = try await database.withConnection { sql in
+                try await sql.raw(SQLQueryString("SELECT max(renewal_notice_window_days) AS n FROM companies WHERE ") + inMonth)
+                    .first()?.decode(column: "n", as: Int?.self)
+            }
+            guard let widest, widest >= lead else { continue }
+            // The month's renewals whose window is open, walked in company order a chunk at a time; which of them have
+            // a green slot contact is one lookup by the chunk's ids (the view's EXISTS, left to the planner, may hash
+            // every green contact in the database instead).
+            while true {
+                if examined >= budget { return Page(rows: rows, nextCursor: after.map { "\(m):\($0)" }) }
+                var window: SQLQueryString = inMonth + " AND \(unsafeRaw: dialect.today) >= campaign_window_start"
+                if let after { window += " AND company_id > \(dialect.bind(.string(after), as: .uuid))" }
+                let size = min(200, budget - examined)
+                let chunk = try await store.view(Self.nextRenewals, where: window, order: "company_id", limit: size)
+                let green = try await greenSlotCompanies(chunk.compactMap { $0.string("company_id") })
+                for row in chunk {
+                    guard let id = row.string("company_id") else { continue }
+                    examined += 1
+                    after = id
+                    guard green.contains(id.lowercased()) else { continue }
+                    var values = row.values
+                    values["has_green_contact"] = .bool(true)
+                    rows.append(Record(entity: Self.dueRenewals, values: values))
+                    if rows.count >= limit { return Page(rows: rows, nextCursor: "\(m):\(id)") }
                 }
-                guard let widest, widest >= lead else { continue }
-                // The month's renewals whose window is open, walked in company order a chunk at a time; which of them
-                // have a green slot contact is one lookup by the chunk's ids (the view's EXISTS, left to the
-                // planner, may hash every green contact in the database instead).
-                var after: String?
-                while rows.count < limit {
-                    var window: SQLQueryString = inMonth + " AND \(unsafeRaw: dialect.today) >= campaign_window_start"
-                    if let after { window += " AND company_id > \(dialect.bind(.string(after), as: .uuid))" }
-                    let chunk = try await store.view(Self.nextRenewals, where: window, order: "company_id", limit: 200)
-                    guard let last = chunk.last?.string("company_id") else { break }
-                    after = last
-                    let green = try await greenSlotCompanies(chunk.compactMap { $0.string("company_id") })
-                    for row in chunk where rows.count < limit {
-                        guard let id = row.string("company_id"), green.contains(id.lowercased()) else { continue }
-                        var values = row.values
-                        values["has_green_contact"] = .bool(true)
-                        rows.append(Record(entity: Self.dueRenewals, values: values))
-                    }
-                    if chunk.count < 200 { break }
-                }
-            } else {
-                rows += try await store.view(Self.nextRenewals, where: inMonth, order: "company_id", limit: limit - rows.count)
+                if chunk.count < size { break }
             }
         }
-        return rows
+        return Page(rows: rows, nextCursor: nil)
     }
 
     /// Which of `companies` have a CEO, CFO or HR slot held by a contact whose email is green (lower-case ids).

@@ -14,10 +14,11 @@ extension StoreBacked {
 
 extension RecordStore {
     /// Rows of a view (or any described shape) matching a raw condition, in an order.
-    func view(_ shape: Entity, where condition: SQLQueryString, order: String, limit: Int? = nil, alias: String? = nil) async throws
-        -> [Record]
-    {
+    func view(
+        _ shape: Entity, where condition: SQLQueryString, order: String, limit: Int? = nil, alias: String? = nil, indexedBy index: String? = nil
+    ) async throws -> [Record] {
         let from = SQLQueryString("\(ident: shape.table)") + (alias.map { SQLQueryString(" \(unsafeRaw: $0)") } ?? "")
+            + SQLQueryString("\(unsafeRaw: index.map(dialect.indexedBy) ?? "")")
         var query = SQLQueryString("SELECT \(unsafeRaw: dialect.selectList(shape, alias: alias)) FROM ") + from + " WHERE " + condition
         query += SQLQueryString(" ORDER BY \(unsafeRaw: order)")
         if let limit { query += " LIMIT \(literal: limit)" }
