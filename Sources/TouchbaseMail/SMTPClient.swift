@@ -165,7 +165,7 @@ public struct SMTPClient: Sendable {
 
         /// Sends a command and reads its reply; anything but `expected` is a refusal at `stage`.
         @discardableResult
-        func command(_ line: String, stage: String, expected: Set<Int>, shown: String? = nil) async throws -> SMTPReply {
+        func command(_ line: String, stage: String, expected: Set<Int>) async throws -> SMTPReply {
             try await write(Array((line + "\r\n").utf8))
             let reply = try await reply()
             guard expected.contains(reply.code) else { throw Self.refusal(stage, reply) }
