@@ -366,6 +366,10 @@ public enum StoreErrors {
         switch field {
         case "pair", "contact_id_1,contact_id_2":
             return .conflict(field: "contact_id_2", detail: "These two contacts already have a relationship (in one direction or the other).")
+        case "sequence_position", "sequence_id,position":
+            return .conflict(field: "position", detail: "This sequence already has a step at this position.")
+        case "sequence_contact", "sequence_id,contact_id":
+            return .conflict(field: "contact_id", detail: "This contact is already enrolled in this sequence (active or paused).")
         case let f?:
             return .conflict(field: f, detail: "Another record already has this \(f).")
         case nil:

@@ -11,6 +11,9 @@ extension Migrations {
         Migration(version: 19, name: "today_bounces", sqlite: todayBounces0019, postgres: todayBounces0019),
         Migration(version: 20, name: "data_quality_indexes", sqlite: dataQualityIndexes0020, postgres: dataQualityIndexes0020),
         Migration(version: 21, name: "renewal_walks", sqlite: renewalWalks0021, postgres: renewalWalks0021),
+        Migration(
+            version: 22, name: "sequences", sqlite: sequencesSQLite0022, postgres: sequencesPostgres0022,
+            sqliteFromSchema: sequencesAuditTriggers0022),
     ]
 
     /// Every migration this build knows, in order.

@@ -166,7 +166,7 @@ public enum Entities {
         industries, solutions, industrySolutions, companies, contacts, relationships, conversations, batches, agentRuns,
         events, campaigns, messageDrafts, touchpoints, icpProfile, icpScores, signals, researchSnapshots, messageVersions,
         replies, followups, opportunities, batchProspects, experiments, llmUsage, campaignContacts, meetings, handoffs,
-        intakeLoads, auditLog,
+        intakeLoads, sequences, sequenceSteps, enrollments, auditLog,
     ]
 
     /// Every stored table with a description: the resources and the tables served another way (company slots).

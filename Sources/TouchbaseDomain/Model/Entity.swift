@@ -19,6 +19,8 @@ public enum Normalization: Sendable, Hashable {
     case domain
     /// Trimmed URL; LinkedIn URLs lose query, fragment and trailing slash and are lowercased.
     case url
+    /// An IANA time zone name (Europe/Berlin), as the system's zone database knows it.
+    case timeZone
 }
 
 /// A field whose stored value is read through a rule.
@@ -399,6 +401,11 @@ extension Field {
                 b.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 >= 0x80 })
             else { throw FieldProblem("must be a domain such as example.com; got '\(raw)'") }
             return String(decoding: b, as: UTF8.self)
+        case .timeZone:
+            guard !s.isEmpty, s.utf8.count <= 64, TimeZone(identifier: s) != nil else {
+                throw FieldProblem("must be an IANA time zone such as Europe/Berlin or America/New_York; got '\(raw)'")
+            }
+            return s
         case .url:
             let b = Array(s.utf8)
             guard !b.isEmpty, !b.contains(where: { $0 <= 0x20 }), !Self.hasUnicodeWhitespace(b, s) else { throw FieldProblem("must be a URL; got '\(raw)'") }

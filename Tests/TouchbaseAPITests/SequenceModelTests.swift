@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Testing
+import TouchbaseDomain
+import TouchbaseStore
+import TouchbaseTestSupport
+
+/// Issue 14's model over the API, on every engine: sequences, steps and enrollments with their rules.
+@Suite("Sequences model")
+struct SequenceModelTests {
+    @Test("sequences, steps and enrollments: defaults, validation, forward-only state, DNC and exclusivity refused, audited", arguments: TestEngine.all)
+    func model(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let company = try await api.post("/api/v1/companies", ["name": "Northwind", "domain": "northwind.example"])
+            let sue = try await api.post("/api/v1/contacts", ["company_id": .string(company.id), "first_name": "Sue", "email": "sue@northwind.example"])
+            let bob = try await api.post("/api/v1/contacts", ["company_id": .string(company.id), "first_name": "Bob", "email": "bob@northwind.example", "do_not_contact": true])
+
+            // A sequence gets a working window by default; a bad zone or an empty window is refused by field.
+            let sequence = try await api.post("/api/v1/sequences", ["name": "Q1 renewals", "time_zone": "Europe/Berlin"])
+            #expect(sequence.status == .created, "\(sequence.text)")
+            #expect(sequence["send_days"] == [1, 2, 3, 4, 5])
+            #expect(sequence["start_hour"] == 9 && sequence["end_hour"] == 17)
+            #expect(sequence["exclusive"] == true && sequence["on_account_reply"] == "stop" && sequence["status"] == "draft")
+            let zone = try await api.post("/api/v1/sequences", ["name": "x", "time_zone": "Mars/Olympus"])
+            #expect(zone.status == .unprocessableContent)
+            #expect(zone.text.contains("time_zone") && zone.text.contains("IANA"))
+            let window = try await api.post("/api/v1/sequences", ["name": "x", "start_hour": 18, "end_hour": 9])
+            #expect(window.status == .unprocessableContent, "\(window.text)")
+            #expect(window.text.contains("end_hour"))
+
+            // Steps: numbered once per sequence, kinds from the vocabulary.
+            let first = try await api.post("/api/v1/sequence-steps", [
+                "sequence_id": .string(sequence.id), "position": 1, "kind": "auto_email",
+                "subject": "{{colleague.first_name}} mentioned you", "body": "Hi {{first_name}}",
+            ])
+            #expect(first.status == .created, "\(first.text)")
+            #expect(first["delay_days"] == 0 && first["same_thread"] == false)
+            let again = try await api.post("/api/v1/sequence-steps", ["sequence_id": .string(sequence.id), "position": 1, "kind": "call"])
+            #expect(again.status == .conflict)
+            #expect(again["field"] == "position" || again.text.contains("position"), "\(again.text)")
+            let kind = try await api.post("/api/v1/sequence-steps", ["sequence_id": .string(sequence.id), "position": 2, "kind": "fax"])
+            #expect(kind.status == .unprocessableContent)
+            #expect(try await api.post("/api/v1/sequence-steps", ["sequence_id": .string(sequence.id), "position": 2, "kind": "call", "delay_days": 2]).status == .created)
+
+            // Enrolment: active by default; a do-not-contact contact and a second open enrolment are refused with why.
+            let enrolled = try await api.post("/api/v1/enrollments", ["sequence_id": .string(sequence.id), "contact_id": .string(sue.id)])
+            #expect(enrolled.status == .created, "\(enrolled.text)")
+            #expect(enrolled["state"] == "active" && enrolled["current_step"] == 1)
+            let dnc = try await api.post("/api/v1/enrollments", ["sequence_id": .string(sequence.id), "contact_id": .string(bob.id)])
+            #expect(dnc.status == .conflict)
+            #expect(dnc["detail"].stringValue?.contains("do-not-contact") == true, "\(dnc.text)")
+            let twice = try await api.post("/api/v1/enrollments", ["sequence_id": .string(sequence.id), "contact_id": .string(sue.id)])
+            #expect(twice.status == .conflict, "\(twice.text)")
+            let other = try await api.post("/api/v1/sequences", ["name": "Events", "exclusive": false])
+            let exclusive = try await api.post("/api/v1/enrollments", ["sequence_id": .string(other.id), "contact_id": .string(sue.id)])
+            #expect(exclusive.status == .conflict)
+            #expect(exclusive["detail"].stringValue?.contains("exclusive") == true, "\(exclusive.text)")
+
+            // Pause and resume; stopping needs a reason; a stopped enrolment never becomes active again.
+            #expect(try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["state": "paused", "paused_until": "2027-01-04T09:00:00Z"])["state"] == "paused")
+            #expect(try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["state": "active", "next_run_at": "2027-01-04T09:00:00Z"])["state"] == "active")
+            let reasonless = try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["state": "stopped"])
+            #expect(reasonless.status == .unprocessableContent)
+            #expect(reasonless.text.contains("stop_reason"), "\(reasonless.text)")
+            let stopped = try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["state": "stopped", "stop_reason": "manual"])
+            #expect(stopped["state"] == "stopped", "\(stopped.text)")
+            #expect(stopped["ended_at"].stringValue != nil && stopped["next_run_at"] == .null)
+            let late = try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["state": "active"])
+            #expect(late.status == .unprocessableContent, "\(late.text)")
+            #expect(late.text.contains("state"))
+            #expect(try await api.get("/api/v1/enrollments/\(enrolled.id)")["state"] == "stopped")
+            let moved = try await api.patch("/api/v1/enrollments/\(enrolled.id)", ["contact_id": .string(bob.id)])
+            #expect(moved.status == .unprocessableContent)
+            // Plain SQL meets the same rule.
+            await #expect(throws: (any Error).self) { try await api.sql("UPDATE enrollments SET state = 'active' WHERE id = '\(enrolled.id)'") }
+            #expect(try await api.get("/api/v1/enrollments/\(enrolled.id)")["state"] == "stopped")
+
+            // Once stopped, the contact may be enrolled again; the other, non-exclusive sequence still refuses while
+            // the exclusive one is open.
+            let second = try await api.post("/api/v1/enrollments", ["sequence_id": .string(sequence.id), "contact_id": .string(sue.id)])
+            #expect(second.status == .created, "\(second.text)")
+            let list = try await api.get("/api/v1/enrollments?contact_id=\(sue.id)")
+            #expect(list["data"].arrayValue?.count == 2)
+
+            // Every write is in the audit log: the enrolment's history.
+            let history = try await api.get("/api/v1/audit-log?table_name=enrollments&record_id=\(enrolled.id)")
+            let actions = history["data"].arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
+            #expect(actions.first == "insert" || actions.last == "insert", "\(history.text)")
+            #expect(actions.filter { $0 == "update" }.count >= 3, "\(history.text)")
+        }
+    }
+}
