@@ -235,6 +235,26 @@ extension Routes {
             Endpoint(
                 .get, "/api/v1/data-quality", "getDataQuality", operation: op("get_data_quality"), tag: "queues",
                 summary: "Companies without complete slots, contacts with an unverified email, queue sizes", problems: []),
+            Endpoint(
+                .get, "/api/v1/sequences/{id}/overview", "getSequenceOverview", operation: op("get_sequence"), tag: "sequences",
+                summary: "A sequence, its steps in order and its enrolments counted by state",
+                binding: Binding(path: ["id": ("sequence_id", "sequence")]), problems: [404]),
+            Endpoint(
+                .post, "/api/v1/sequences/{id}/enrollments", "enrollInSequence", operation: op("enroll_in_sequence"), tag: "sequences",
+                summary: "Enrol contacts (contact_ids or filters); each is enrolled or refused with why",
+                binding: Binding(path: ["id": ("sequence_id", "sequence")], body: true), problems: [400, 404, 409, 422]),
+            Endpoint(
+                .post, "/api/v1/enrollments/{id}/stop", "stopEnrollment", operation: op("stop_enrollment"), tag: "enrollments",
+                summary: "Stop an enrolment for good (reason manual by default)",
+                binding: Binding(path: ["id": ("enrollment_id", "enrollment")], body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .post, "/api/v1/enrollments/{id}/pause", "pauseEnrollment", operation: op("pause_enrollment"), tag: "enrollments",
+                summary: "Pause an active enrolment, until a time or until resumed",
+                binding: Binding(path: ["id": ("enrollment_id", "enrollment")], body: true), problems: [400, 404, 409, 422]),
+            Endpoint(
+                .post, "/api/v1/enrollments/{id}/resume", "resumeEnrollment", operation: op("resume_enrollment"), tag: "enrollments",
+                summary: "Resume a paused enrolment; its next step is due at once",
+                binding: Binding(path: ["id": ("enrollment_id", "enrollment")], body: true), problems: [400, 404, 409]),
         ]
         for queue in QueueRepository.queues {
             endpoints.append(

@@ -90,4 +90,54 @@ struct SequenceModelTests {
             #expect(actions.filter { $0 == "update" }.count >= 3, "\(history.text)")
         }
     }
+
+    @Test("enrol by ids or by filter, each refused with why; stop, pause and resume; the overview counts by state", arguments: TestEngine.all)
+    func operations(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let company = try await api.post("/api/v1/companies", ["name": "Contoso", "domain": "contoso.example"])
+            var people: [String] = []
+            for name in ["Ann", "Ben", "Cat"] {
+                people.append(try await api.post("/api/v1/contacts", ["company_id": .string(company.id), "first_name": .string(name), "email": .string("\(name.lowercased())@contoso.example")]).id)
+            }
+            let dnc = try await api.post("/api/v1/contacts", ["first_name": "Dan", "email": "dan@else.example", "do_not_contact": true]).id
+            let sequence = try await api.post("/api/v1/sequences", ["name": "Intro", "status": "active"])
+            _ = try await api.post("/api/v1/sequence-steps", ["sequence_id": .string(sequence.id), "position": 1, "kind": "auto_email", "subject": "Hi", "body": "Hi {{first_name}}", "variants": [["subject": "Hello", "body": "Hello {{first_name}}"]]])
+
+            // By ids: the first enrolled, the DNC contact, a repeat and an unknown id refused with why.
+            let unknown = UUID().uuidString.lowercased()
+            let byIDs = try await api.post("/api/v1/sequences/\(sequence.id)/enrollments", ["contact_ids": [.string(people[0]), .string(dnc), .string(unknown)]])
+            #expect(byIDs.status == .ok, "\(byIDs.text)")
+            let rows = byIDs["data"].arrayValue ?? []
+            #expect(rows.map { $0["enrolled"] } == [true, false, false], "\(byIDs.text)")
+            #expect(rows.first?["enrollment"]?["ab_group"]?.stringValue != nil, "a sequence with variants splits A/B")
+            #expect(rows[1]["refused"]?.stringValue?.contains("do-not-contact") == true)
+            #expect(rows[2]["refused"]?.stringValue?.contains(unknown) == true, "\(rows[2])")
+            // By filter: the company's people; the one already in is refused, the others enrolled.
+            let byFilter = try await api.post("/api/v1/sequences/\(sequence.id)/enrollments", ["filters": ["company_id": .string(company.id)]])
+            #expect((byFilter["data"].arrayValue ?? []).filter { $0["enrolled"] == true }.count == 2, "\(byFilter.text)")
+            #expect((byFilter["data"].arrayValue ?? []).filter { $0["enrolled"] == false }.count == 1)
+            let bad = try await api.post("/api/v1/sequences/\(sequence.id)/enrollments", ["contact_ids": ["nope"]])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("contact_ids[0]"))
+            let neither = try await api.post("/api/v1/sequences/\(sequence.id)/enrollments", [:])
+            #expect(neither.status == .unprocessableContent)
+            #expect(try await api.post("/api/v1/sequences/\(UUID().uuidString)/enrollments", ["contact_ids": [.string(people[0])]]).status == .notFound)
+
+            let first = rows.first?["enrollment"]?["id"]?.stringValue ?? ""
+            let paused = try await api.post("/api/v1/enrollments/\(first)/pause", ["until": "2027-02-01T08:00:00Z"])
+            #expect(paused["state"] == "paused" && paused["paused_until"] == "2027-02-01T08:00:00.000Z", "\(paused.text)")
+            #expect(try await api.post("/api/v1/enrollments/\(first)/resume", [:])["state"] == "active")
+            let stopped = try await api.post("/api/v1/enrollments/\(first)/stop", [:])
+            #expect(stopped["state"] == "stopped" && stopped["stop_reason"] == "manual", "\(stopped.text)")
+            #expect(try await api.post("/api/v1/enrollments/\(first)/stop", ["reason": "replied"])["stop_reason"] == "manual", "stopping twice changes nothing")
+            #expect(try await api.post("/api/v1/enrollments/\(first)/pause", [:]).status == .conflict)
+            #expect(try await api.post("/api/v1/enrollments/\(first)/resume", [:]).status == .conflict)
+
+            let overview = try await api.get("/api/v1/sequences/\(sequence.id)/overview")
+            #expect(overview["enrollments"]["active"] == 2 && overview["enrollments"]["stopped"] == 1, "\(overview.text)")
+            #expect(overview["steps"].arrayValue?.count == 1)
+            let active = try await api.get("/api/v1/enrollments?sequence_id=\(sequence.id)&state=active")
+            #expect(active["data"].arrayValue?.count == 2)
+        }
+    }
 }

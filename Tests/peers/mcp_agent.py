@@ -15,7 +15,7 @@ import mcp.types as types
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-EXPECTED_TOOLS = 33
+EXPECTED_TOOLS = 41
 
 
 def fail(message):

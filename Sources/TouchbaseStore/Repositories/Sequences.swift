@@ -1,0 +1,150 @@
+import SQLKit
+import Foundation
+import TouchbaseDomain
+
+/// Enrolling contacts in sequences and moving enrolments by hand (stop, pause, resume). The rules that refuse an
+/// enrolment (do-not-contact, exclusivity, one open enrolment per contact and sequence) and keep its state moving
+/// forward are the database's (migration 0022), so every face and plain SQL meet them; this names each refusal.
+public struct SequenceRepository: Sendable {
+    let database: Database
+    let store: RecordStore
+
+    public init(database: Database) {
+        self.database = database
+        store = RecordStore(database: database)
+    }
+
+    /// The most contacts one call enrols.
+    public static let maxEnrolments = 500
+
+    /// One contact's outcome: the enrolment made, or why it was refused.
+    public struct Outcome: Sendable {
+        public let contactID: String
+        public let enrollment: Record?
+        public let refusal: DomainError?
+
+        public var json: JSONValue {
+            var object: [String: JSONValue] = ["contact_id": .string(contactID), "enrolled": .bool(enrollment != nil)]
+            object["enrollment"] = enrollment?.json ?? .null
+            object["refused"] = refusal.map { .string($0.message) } ?? .null
+            return .object(object)
+        }
+    }
+
+    /// Enrols each contact (given, or the contacts matching `filters`) in the sequence, due at once: when the first
+    /// step runs is worked out at send time from the window. A contact that cannot be enrolled is reported with why;
+    /// the others are enrolled. An archived sequence enrols nobody.
+    public func enroll(sequence sequenceID: UUID, contacts given: [UUID]?, filters: [String: JSONValue]?, at now: Date = Date()) async throws -> [Outcome] {
+        let sequence = try await store.get(Entities.sequences, sequenceID)
+        if sequence["status"] == "archived" {
+            throw DomainError.refused("The sequence '\(sequence["name"].stringValue ?? "")' is archived: it enrols nobody.")
+        }
+        let contacts = try await resolve(given, filters)
+        let steps = try await store.select(Entities.sequenceSteps, whereIn: "sequence_id", [.string(sequenceID.lowercased)])
+        let split = steps.contains { ($0["variants"].arrayValue?.isEmpty == false) }
+        var outcomes: [Outcome] = []
+        for contact in contacts {
+            var values: [String: JSONValue] = [
+                "sequence_id": .string(sequenceID.lowercased), "contact_id": .string(contact.lowercased),
+                "next_run_at": .string(Timestamp.format(now)),
+            ]
+            if split { values["ab_group"] = .string(Self.group(of: contact)) }
+            do {
+                let made = try await store.create(Entities.enrollments, values)
+                outcomes.append(Outcome(contactID: contact.lowercased, enrollment: made, refusal: nil))
+            } catch {
+                let refusal = try Self.refusal(error, contact: contact)
+                outcomes.append(Outcome(contactID: contact.lowercased, enrollment: nil, refusal: refusal))
+            }
+        }
+        return outcomes
+    }
+
+    /// Why one contact was not enrolled; an error that is not about the contact (the database away) is thrown.
+    static func refusal(_ error: any Error, contact: UUID) throws -> DomainError {
+        guard let refusal = StoreErrors.translate(error) as? DomainError else { throw error }
+        if case .unavailable = refusal { throw refusal }
+        if case .validation(let issues) = refusal, issues.map(\.field).contains("reference") {
+            return .notFound(entity: "contact", id: contact.lowercased)
+        }
+        return refusal
+    }
+
+    /// The A/B group of a contact: fixed by its id, so enrolling again gives the same group.
+    static func group(of contact: UUID) -> String {
+        contact.uuid.15 & 1 == 0 ? "A" : "B"
+    }
+
+    private func resolve(_ given: [UUID]?, _ filters: [String: JSONValue]?) async throws -> [UUID] {
+        if let given {
+            guard given.count <= Self.maxEnrolments else {
+                throw DomainError.invalid("contact_ids", "at most \(Self.maxEnrolments) contacts a call; got \(given.count)")
+            }
+            var seen = Set<UUID>()
+            return given.filter { seen.insert($0).inserted }
+        }
+        guard let filters, !filters.isEmpty else {
+            throw DomainError.invalid("contact_ids", "give contact_ids or filters (exact contact fields, such as {\"company_id\": …})")
+        }
+        var query = ListQuery(limit: Self.maxEnrolments)
+        var issues: [FieldIssue] = []
+        for (key, value) in filters {
+            guard let field = Entities.contacts.field(key), !field.type.isJSON else {
+                issues.append(FieldIssue(field: "filters.\(key)", message: "is not a field of contact to filter on"))
+                continue
+            }
+            do throws(FieldProblem) { query.filters[key] = try field.check(value) } catch {
+                issues.append(FieldIssue(field: "filters.\(key)", message: error.message))
+            }
+        }
+        if !issues.isEmpty { throw DomainError.validation(issues) }
+        let page = try await store.list(Entities.contacts, query)
+        if page.nextCursor != nil {
+            throw DomainError.invalid("filters", "match more than \(Self.maxEnrolments) contacts: narrow them, or enrol in several calls with contact_ids")
+        }
+        return page.records.map(\.id)
+    }
+
+    /// A sequence, its steps in order and its enrolments counted by state.
+    public func overview(_ id: UUID) async throws -> JSONValue {
+        let sequence = try await store.get(Entities.sequences, id)
+        let steps = try await store.select(Entities.sequenceSteps, whereIn: "sequence_id", [.string(id.lowercased)])
+            .sorted { ($0["position"].intValue ?? 0) < ($1["position"].intValue ?? 0) }
+        let rows = try await database.withConnection { sql in
+            try await sql.raw("SELECT state, count(*) AS n FROM enrollments WHERE sequence_id = \(database.dialect.bind(id)) GROUP BY state").all()
+        }
+        var counts: [String: JSONValue] = Dictionary(uniqueKeysWithValues: Vocabulary.enrollmentState.map { ($0, JSONValue.int(0)) })
+        for row in rows { counts[try row.decode(column: "state", as: String.self)] = .int(try row.decode(column: "n", as: Int64.self)) }
+        return ["sequence": sequence.json, "steps": .array(steps.map(\.json)), "enrollments": .object(counts)]
+    }
+
+    /// Stops an enrolment by hand (or for `reason`); one already finished or stopped is returned as it is.
+    public func stop(_ id: UUID, reason: String = "manual") async throws -> Record {
+        let current = try await store.get(Entities.enrollments, id)
+        if current["state"] == "finished" || current["state"] == "stopped" { return current }
+        return try await store.update(Entities.enrollments, id, ["state": "stopped", "stop_reason": .string(reason)])
+    }
+
+    /// Pauses an active enrolment, until a time or until resumed.
+    public func pause(_ id: UUID, until: Date?) async throws -> Record {
+        let current = try await store.get(Entities.enrollments, id)
+        guard current["state"] == "active" || current["state"] == "paused" else {
+            throw DomainError.refused("The enrollment is \(current["state"].stringValue ?? "ended"): only an active one can be paused.")
+        }
+        return try await store.update(Entities.enrollments, id, [
+            "state": "paused", "paused_until": until.map { .string(Timestamp.format($0)) } ?? .null,
+        ])
+    }
+
+    /// Resumes a paused enrolment: its next step is due at once (the send window decides when it goes).
+    public func resume(_ id: UUID, at now: Date = Date()) async throws -> Record {
+        let current = try await store.get(Entities.enrollments, id)
+        guard current["state"] == "paused" || current["state"] == "active" else {
+            throw DomainError.refused("The enrollment is \(current["state"].stringValue ?? "ended"): only a paused one can be resumed.")
+        }
+        if current["state"] == "active" { return current }
+        return try await store.update(Entities.enrollments, id, [
+            "state": "active", "paused_until": .null, "next_run_at": .string(Timestamp.format(now)),
+        ])
+    }
+}
