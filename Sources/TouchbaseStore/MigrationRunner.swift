@@ -14,6 +14,7 @@ extension Migrations {
         Migration(
             version: 22, name: "sequences", sqlite: sequencesSQLite0022, postgres: sequencesPostgres0022,
             sqliteFromSchema: sequencesAuditTriggers0022),
+        Migration(version: 23, name: "enrollment_stops", sqlite: enrollmentStopsSQLite0023, postgres: enrollmentStopsPostgres0023),
     ]
 
     /// Every migration this build knows, in order.

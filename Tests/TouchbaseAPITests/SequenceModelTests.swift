@@ -140,4 +140,65 @@ struct SequenceModelTests {
             #expect(active["data"].arrayValue?.count == 2)
         }
     }
+
+    @Test("enrolments stop themselves on a reply (and by the account rule), an unsubscribe, do-not-contact, a red email, a bounce, a meeting and an opportunity", arguments: TestEngine.all)
+    func stops(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let company = try await api.post("/api/v1/companies", ["name": "Fabrikam", "domain": "fabrikam.example"])
+            func person(_ name: String, at company: String? = nil) async throws -> String {
+                var body: [String: JSONValue] = ["first_name": .string(name), "email": .string("\(name.lowercased())@\(company == nil ? "solo" : "fabrikam").example")]
+                if let company { body["company_id"] = .string(company) }
+                return try await api.post("/api/v1/contacts", .object(body)).id
+            }
+            let (ann, ben, cat) = (try await person("Ann", at: company.id), try await person("Ben", at: company.id), try await person("Cat", at: company.id))
+            let solo = try await person("Dee")
+            let (eve, fay, gus, hal, ivy) = (try await person("Eve"), try await person("Fay"), try await person("Gus"), try await person("Hal"), try await person("Ivy"))
+            let stop = try await api.post("/api/v1/sequences", ["name": "Stops the account", "exclusive": false]).id
+            let pause = try await api.post("/api/v1/sequences", ["name": "Pauses the account", "exclusive": false, "on_account_reply": "pause"]).id
+            let none = try await api.post("/api/v1/sequences", ["name": "Leaves the account", "exclusive": false, "on_account_reply": "none"]).id
+            func enrol(_ sequence: String, _ contacts: [String]) async throws -> [String: String] {
+                let reply = try await api.post("/api/v1/sequences/\(sequence)/enrollments", ["contact_ids": .array(contacts.map { .string($0) })])
+                var ids: [String: String] = [:]
+                for row in reply["data"].arrayValue ?? [] {
+                    if let contact = row["contact_id"]?.stringValue, let id = row["enrollment"]?["id"]?.stringValue { ids[contact] = id }
+                }
+                #expect(ids.count == contacts.count, "\(reply.text)")
+                return ids
+            }
+            let inStop = try await enrol(stop, [ann, ben, solo, eve, fay, gus, hal, ivy])
+            let inPause = try await enrol(pause, [ben, cat])
+            let inNone = try await enrol(none, [cat])
+            func state(_ id: String?) async throws -> (JSONValue, JSONValue) {
+                let row = try await api.get("/api/v1/enrollments/\(id ?? "")")
+                return (row["state"], row["stop_reason"])
+            }
+
+            // Ann replies: hers stop as replied; Ben's in the stopping sequence stop as account_replied, his and Cat's in
+            // the pausing one pause, Cat's in the other stays active.
+            #expect(try await api.post("/api/v1/replies", ["contact_id": .string(ann), "intent": "positive"]).status == .created)
+            #expect(try await state(inStop[ann]) == ("stopped", "replied"))
+            #expect(try await state(inStop[ben]) == ("stopped", "account_replied"))
+            #expect(try await state(inPause[ben]) == ("paused", .null))
+            #expect(try await state(inPause[cat]) == ("paused", .null))
+            #expect(try await state(inNone[cat]) == ("active", .null))
+
+            // Each other cause, by whatever route it is recorded.
+            #expect(try await api.post("/api/v1/replies", ["contact_id": .string(solo), "intent": "unsubscribe"]).status == .created)
+            #expect(try await state(inStop[solo]) == ("stopped", "unsubscribed"))
+            #expect(try await api.patch("/api/v1/contacts/\(eve)", ["do_not_contact": true]).status == .ok)
+            #expect(try await state(inStop[eve]) == ("stopped", "do_not_contact"))
+            #expect(try await api.call(.put, "/api/v1/contacts/\(fay)/verification", ["email_status": "red"]).status == .ok)
+            #expect(try await state(inStop[fay]) == ("stopped", "red_email"))
+            let touch = try await api.post("/api/v1/touchpoints", ["contact_id": .string(gus), "channel": "email", "direction": "outbound"])
+            #expect(try await api.post("/api/v1/touchpoints/\(touch.id)/events", ["type": "bounced"]).status == .ok)
+            #expect(try await state(inStop[gus]) == ("stopped", "bounced"))
+            #expect(try await api.post("/api/v1/meetings", ["contact_id": .string(hal), "event_time": "2027-01-12T15:00:00Z"]).status == .created)
+            #expect(try await state(inStop[hal]) == ("stopped", "meeting_booked"))
+            #expect(try await api.post("/api/v1/opportunities", ["contact_id": .string(ivy)]).status == .created)
+            #expect(try await state(inStop[ivy]) == ("stopped", "opportunity"))
+            // A stopped enrolment stays stopped when another cause comes later.
+            #expect(try await api.patch("/api/v1/contacts/\(ann)", ["do_not_contact": true]).status == .ok)
+            #expect(try await state(inStop[ann]) == ("stopped", "replied"))
+        }
+    }
 }
