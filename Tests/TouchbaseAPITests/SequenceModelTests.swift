@@ -28,6 +28,12 @@ struct SequenceModelTests {
             let window = try await api.post("/api/v1/sequences", ["name": "x", "start_hour": 18, "end_hour": 9])
             #expect(window.status == .unprocessableContent, "\(window.text)")
             #expect(window.text.contains("end_hour"))
+            let days = try await api.post("/api/v1/sequences", ["name": "x", "send_days": [1, 8]])
+            #expect(days.status == .unprocessableContent)
+            #expect(days.text.contains("send_days") && days.text.contains("item 1"), "\(days.text)")
+            let holidays = try await api.post("/api/v1/sequences", ["name": "x", "holidays": ["2026-12-25", "Christmas"]])
+            #expect(holidays.status == .unprocessableContent)
+            #expect(holidays.text.contains("holidays") && holidays.text.contains("item 1"), "\(holidays.text)")
 
             // Steps: numbered once per sequence, kinds from the vocabulary.
             let first = try await api.post("/api/v1/sequence-steps", [

@@ -21,10 +21,12 @@ extension Entities {
             Field("status", .text, vocabulary: Vocabulary.sequenceRunStatus, default: "draft", "draft, active, paused or archived: only an active sequence sends."),
             Field("time_zone", .text, normalization: .timeZone, default: "UTC",
                   "IANA time zone of the send window when the contact has none (Europe/Berlin)."),
-            Field("send_days", .jsonArray, default: [1, 2, 3, 4, 5], "ISO week days the window is open (1 Monday … 7 Sunday)."),
+            Field("send_days", .jsonArray, default: [1, 2, 3, 4, 5], "ISO week days the window is open (1 Monday … 7 Sunday).")
+                .each(Field("day", .integer, required: true, range: 1...7)),
             Field("start_hour", .integer, range: 0...23, default: 9, "Hour the window opens, local to the contact."),
             Field("end_hour", .integer, range: 1...24, default: 17, "Hour the window closes (after start_hour)."),
-            Field("holidays", .jsonArray, default: [], "Dates (2026-12-25) on which nothing is sent and business days are not counted."),
+            Field("holidays", .jsonArray, default: [], "Dates (2026-12-25) on which nothing is sent and business days are not counted.")
+                .each(Field("holiday", .date, required: true)),
             Field("exclusive", .boolean, default: true, "A contact open in an exclusive sequence is enrolled in no other."),
             Field("on_account_reply", .text, vocabulary: Vocabulary.accountReplyRule, default: "stop",
                   "What a reply from one contact does to the others of the same company: stop, pause or none."),

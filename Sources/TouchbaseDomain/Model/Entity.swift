@@ -63,6 +63,15 @@ public struct Field: Sendable, Hashable {
     public let computedDefault: Bool
     public let summary: String
     public var readRule: ReadRule?
+    /// For a JSON array whose items are values of one kind: what each item must be (none, or one field).
+    public var items: [Field] = []
+
+    /// This array field with each item checked as `item` (a date, a number in a range, a word of a vocabulary).
+    public func each(_ item: Field) -> Field {
+        var field = self
+        field.items = [item]
+        return field
+    }
     /// The longest text accepted, in UTF-8 bytes: `keyTextLimit` for a column an index holds, `textLimit` otherwise.
     public var maxBytes: Int = Field.textLimit
 
@@ -300,9 +309,16 @@ extension Field {
             if value.containsNUL { throw FieldProblem("must not contain NUL characters") }
             return value
         case .jsonArray:
-            guard case .array = value else { throw FieldProblem("must be a JSON array, not \(value.typeName)") }
+            guard case .array(let elements) = value else { throw FieldProblem("must be a JSON array, not \(value.typeName)") }
             if value.containsNUL { throw FieldProblem("must not contain NUL characters") }
-            return value
+            guard let item = items.first else { return value }
+            var checked: [JSONValue] = []
+            for (i, element) in elements.enumerated() {
+                do throws(FieldProblem) { checked.append(try item.check(element)) } catch {
+                    throw FieldProblem("item \(i) \(error.message)")
+                }
+            }
+            return .array(checked)
         }
     }
 

@@ -12,7 +12,9 @@ extension Field {
         case .timestamp: schema = ["type": "string", "format": "date-time"]
         case .date: schema = ["type": "string", "format": "date"]
         case .jsonObject: schema = ["type": "object"]
-        case .jsonArray: schema = ["type": "array"]
+        case .jsonArray:
+            schema = ["type": "array"]
+            if let item = items.first { schema["items"] = item.jsonSchema(forFilter: true) }
         }
         if let vocabulary { schema["enum"] = .array(vocabulary.map { .string($0) }) }
         if let range = bounds {
