@@ -87,6 +87,7 @@ let package = Package(
         .target(
             name: "TouchbaseMail",
             dependencies: [
+                "TouchbaseDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -95,7 +96,10 @@ let package = Package(
         // The operation catalogue every face binds: name, access, input fields, output model and run.
         .target(
             name: "TouchbaseService",
-            dependencies: ["TouchbaseDomain", "TouchbaseStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "TouchbaseDomain", "TouchbaseStore", "TouchbaseMail", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // The MCP server: tools, resources and prompts bound from the operations; every session an agent run.
         .target(

@@ -244,6 +244,9 @@ extension Routes {
                 summary: "Enrol contacts (contact_ids or filters); each is enrolled or refused with why",
                 binding: Binding(path: ["id": ("sequence_id", "sequence")], body: true), problems: [400, 404, 409, 422]),
             Endpoint(
+                .post, "/api/v1/sequences/run-due", "runDueSequences", operation: op("run_due_sequences"), tag: "sequences",
+                summary: "Run every sequence step due as of now (or body.now) once; admins only", binding: Binding(body: true), problems: [400, 403, 422]),
+            Endpoint(
                 .post, "/api/v1/enrollments/{id}/stop", "stopEnrollment", operation: op("stop_enrollment"), tag: "enrollments",
                 summary: "Stop an enrolment for good (reason manual by default)",
                 binding: Binding(path: ["id": ("enrollment_id", "enrollment")], body: true), problems: [400, 404, 422]),

@@ -19,7 +19,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self])
+        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self, SequencesCommand.self])
 
     public init() {}
 }
@@ -59,9 +59,15 @@ public struct Serve: AsyncParsableCommand {
                 database: database,
                 settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload, mcpRate: settings.mcpRate),
                 jobs: runner, mcp: mcp, web: try WebFace(database: database, catalogue: Catalogue(database: database), imports: jobs, maxUpload: settings.maxUpload, logger: logger), logger: logger)
+            // Sequences' due steps every TOUCHBASE_SEQUENCE_INTERVAL seconds (default 10; 0 turns the runner off).
+            let interval = ProcessInfo.processInfo.environment["TOUCHBASE_SEQUENCE_INTERVAL"].flatMap(Double.init) ?? 10
+            let sequences = SequenceService(
+                runner: SequenceRunner.fromEnvironment(database: database), interval: .milliseconds(Int64(max(interval, 1) * 1_000)),
+                enabled: interval > 0, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: runner), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: [.init(service: runner), .init(service: sequences), .init(service: app)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()
                 await mcp.closeAll()

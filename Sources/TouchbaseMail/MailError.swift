@@ -33,6 +33,9 @@ public enum MailError: Error, Sendable, Hashable, CustomStringConvertible {
     case protocolViolation(String)
     /// The server refused a step of the exchange: `stage` is the command (`MAIL FROM`, `RCPT TO`, `DATA`, …).
     case rejected(stage: String, reply: SMTPReply)
+    /// The message was written but no answer to it came (the connection broke, or the reply timed out): the server
+    /// may have taken it. Never retried: a person decides.
+    case outcomeUnknown(String)
 
     public var isTransient: Bool {
         switch self {
@@ -50,6 +53,7 @@ public enum MailError: Error, Sendable, Hashable, CustomStringConvertible {
         case .tls(let s): "TLS: \(s)"
         case .protocolViolation(let s): "the server broke the protocol: \(s)"
         case .rejected(let stage, let reply): "\(stage) refused: \(reply)"
+        case .outcomeUnknown(let s): "outcome unknown: \(s)"
         }
     }
 }

@@ -226,7 +226,12 @@ public struct SMTPClient: Sendable {
             }
             try await command("DATA", stage: "DATA", expected: [354])
             try await write(stuffed)
-            let accepted = try await reply(client.replyTimeout * 4)
+            let accepted: SMTPReply
+            do {
+                accepted = try await reply(client.replyTimeout * 4)
+            } catch {
+                throw MailError.outcomeUnknown("the message was sent to \(endpoint.host) but no reply to it came: \(error)")
+            }
             guard accepted.code == 250 else { throw Self.refusal("end of DATA", accepted) }
             return SMTPReceipt(reply: accepted, extensions: Set(features.keys), usedTLS: secure)
         }

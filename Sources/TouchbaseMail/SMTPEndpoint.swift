@@ -1,4 +1,5 @@
 import Foundation
+import TouchbaseDomain
 
 /// Where and how a mailbox sends, read from its `smtp_url`:
 /// - `smtps://USER:PASS@HOST[:PORT]`: TLS from the first byte (default port 465);
@@ -7,9 +8,9 @@ import Foundation
 ///   a server on this machine (127.0.0.1, ::1, localhost).
 /// User and password are percent-decoded (`%40` for an `@` in a user name).
 public struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible {
-    public enum Security: String, Sendable, Hashable {
-        case implicitTLS, startTLSRequired, startTLSOptional, plain
-    }
+    /// TLS from the first byte, STARTTLS required or optional, or plain SMTP: the URL's (`SMTPURL`, shared with the
+    /// checks every face makes).
+    public typealias Security = SMTPURL.Security
 
     public var host: String
     public var port: Int
@@ -26,31 +27,14 @@ public struct SMTPEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(url text: String) throws(MailError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let parts = URLComponents(string: trimmed), let scheme = parts.scheme?.lowercased() else {
-            throw .invalidEndpoint("must be smtp://USER:PASS@HOST:PORT or smtps://USER:PASS@HOST:PORT")
+        let url: SMTPURL
+        do throws(SMTPURL.Problem) {
+            url = try SMTPURL(text)
+        } catch {
+            throw .invalidEndpoint(error.message)
         }
-        guard scheme == "smtp" || scheme == "smtps" else { throw .invalidEndpoint("the scheme must be smtp or smtps, not \(scheme)") }
-        guard let host = parts.host, !host.isEmpty else { throw .invalidEndpoint("a host is needed (smtp://USER:PASS@HOST:PORT)") }
-        guard parts.path.isEmpty || parts.path == "/" else { throw .invalidEndpoint("takes no path; got \(parts.path)") }
-        let port = parts.port ?? (scheme == "smtps" ? 465 : 587)
-        guard (1...65_535).contains(port) else { throw .invalidEndpoint("the port must be from 1 to 65535; got \(port)") }
-        var security: Security = scheme == "smtps" ? .implicitTLS : .startTLSRequired
-        for item in parts.queryItems ?? [] {
-            guard item.name == "starttls", scheme == "smtp" else {
-                throw .invalidEndpoint("unknown option '\(item.name)' (smtp:// takes starttls=required|optional|never)")
-            }
-            switch item.value?.lowercased() {
-            case "required": security = .startTLSRequired
-            case "optional": security = .startTLSOptional
-            case "never": security = .plain
-            default: throw .invalidEndpoint("starttls must be required, optional or never; got '\(item.value ?? "")'")
-            }
-        }
-        let user = parts.user.flatMap { $0.isEmpty ? nil : $0 }
-        if parts.password != nil && user == nil { throw .invalidEndpoint("a password needs a user name (smtp://USER:PASS@HOST)") }
-        self.init(host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: port, security: security,
-                  username: user, password: user == nil ? nil : (parts.password ?? ""))
+        self.init(host: url.host, port: url.port, security: url.security,
+                  username: url.username, password: url.username == nil ? nil : (url.password ?? ""))
     }
 
     /// Whether the host is this machine, where a password may travel without TLS.

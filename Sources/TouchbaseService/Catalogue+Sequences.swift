@@ -96,6 +96,21 @@ extension Catalogue {
                 output: .record(Entities.enrollments),
                 description: "Resume a paused enrolment: its next step is due at once (the send window decides when it goes)."
             ) { args in .record(try await sequences.resume(try args.uuid("enrollment_id"))) },
+            Operation(
+                "run_due_sequences", title: "Run due sequence steps", access: .admin,
+                input: .fields([
+                    Field("now", .timestamp, "The instant to run as of (default: now); steps due by then run once."),
+                    Field("limit", .integer, range: 1...5_000, default: 500, "Most enrolments to look at."),
+                ]),
+                output: Shape.model(
+                    "SequenceRun",
+                    .freeform("What the run did: {counts: {sent, delayed, task, paused, stopped, finished, retrying, failed, uncertain, skipped}, items: [{enrollment_id, contact_id, step, action, detail, until}]}.")),
+                description: "Run every sequence step due as of now (or the instant given), once: emails sent through their mailbox in the contact's send window and within the mailbox's caps, manual steps made follow-ups, the rest left waiting with why and until when. The server runs this itself every few seconds."
+            ) { args in
+                let now = args.string("now").flatMap(Timestamp.parse) ?? Date()
+                let report = try await SequenceRunner.fromEnvironment(database: database).runDue(now: now, limit: args.int("limit") ?? 500)
+                return .json(report.json)
+            },
         ]
     }
 }

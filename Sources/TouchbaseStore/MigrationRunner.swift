@@ -15,6 +15,9 @@ extension Migrations {
             version: 22, name: "sequences", sqlite: sequencesSQLite0022, postgres: sequencesPostgres0022,
             sqliteFromSchema: sequencesAuditTriggers0022),
         Migration(version: 23, name: "enrollment_stops", sqlite: enrollmentStopsSQLite0023, postgres: enrollmentStopsPostgres0023),
+        Migration(
+            version: 24, name: "mailboxes", sqlite: mailboxesSQLite0024, postgres: mailboxesPostgres0024,
+            sqliteFromSchema: mailboxesAuditTriggers0024),
     ]
 
     /// Every migration this build knows, in order.

@@ -62,7 +62,7 @@ public struct RecordStore: Sendable {
     /// Inserts already-validated values on a connection (inside the caller's transaction).
     public func insert(_ entity: Entity, _ values: [String: JSONValue], on sql: any SQLDatabase) async throws -> Record {
         try await checkReferences(entity, values, on: sql)
-        var values = values
+        var (values, secrets) = Self.takingSecrets(entity, values)
         let id = values["id"]?.stringValue ?? UUIDv7.make().lowercased
         values["id"] = .string(id)
         let fields = entity.fields.filter { values[$0.name] != nil }
@@ -74,6 +74,7 @@ public struct RecordStore: Sendable {
         } catch {
             throw StoreErrors.translate(error)
         }
+        try await keep(secrets, of: id, on: sql)
         guard let record = try await fetch(entity, UUID(uuidString: id)!, on: sql) else {
             throw DomainError.notFound(entity: entity.singular, id: id)
         }
@@ -296,6 +297,59 @@ public struct RecordStore: Sendable {
         }
     }
 
+    // MARK: secrets
+
+    /// `values` with the password of each URL that keeps it apart (`Field.secret`) taken out, and the passwords taken,
+    /// as the URL wrote them (an empty one removes the stored password); the field's flag says whether one is kept.
+    static func takingSecrets(_ entity: Entity, _ values: [String: JSONValue]) -> ([String: JSONValue], [(Field, String)]) {
+        var values = values
+        var secrets: [(Field, String)] = []
+        for field in entity.fields {
+            guard let secret = field.secret, case .string(let text)? = values[field.name], let url = try? SMTPURL(text) else { continue }
+            values[field.name] = .string(url.withoutPassword)
+            if let password = url.passwordAsWritten {
+                secrets.append((field, password))
+                values[secret.flag] = .bool(!password.isEmpty)
+            }
+        }
+        return (values, secrets)
+    }
+
+    /// Stores (or, when empty, removes) the passwords taken from a row's URLs, in the caller's transaction.
+    func keep(_ secrets: [(Field, String)], of id: String, on sql: any SQLDatabase) async throws {
+        for (field, password) in secrets {
+            guard let table = field.secret?.table else { continue }
+            let owner = dialect.bind(.string(id), as: .uuid)
+            if password.isEmpty {
+                try await sql.raw("DELETE FROM \(ident: table) WHERE owner_id = \(owner) AND field = \(bind: field.name)").run()
+            } else {
+                try await sql.raw(
+                    """
+                    INSERT INTO \(ident: table) (owner_id, field, secret) VALUES (\(owner), \(bind: field.name), \(bind: password))
+                    ON CONFLICT (owner_id, field) DO UPDATE SET secret = excluded.secret
+                    """
+                ).run()
+            }
+        }
+    }
+
+    /// A URL field of a row with its password put back, to connect with; nil when the row or the field is missing.
+    /// Only the sending code calls this: no face returns it.
+    public func urlWithSecret(_ entity: Entity, _ id: UUID, field name: String) async throws -> String? {
+        guard let field = entity.field(name), let table = field.secret?.table else { return nil }
+        return try await database.withConnection { sql in
+            let row = try await sql.raw(
+                """
+                SELECT t.\(ident: name) AS url, s.secret FROM \(ident: entity.table) t
+                LEFT JOIN \(ident: table) s ON s.owner_id = t.id AND s.field = \(bind: name)
+                WHERE t.id = \(dialect.bind(id))
+                """
+            ).first()
+            guard let row, let text = try row.decode(column: "url", as: String?.self), let url = try? SMTPURL(text) else { return nil }
+            return url.withPassword(try row.decode(column: "secret", as: String?.self))
+        }
+    }
+
     // MARK: update and delete
 
     /// Validates `patch` and applies it; returns the stored row after the database's triggers.
@@ -312,7 +366,9 @@ public struct RecordStore: Sendable {
             throw DomainError.notFound(entity: entity.singular, id: id.lowercased)
         }
         try await checkReferences(entity, values, on: sql)
-        let values = try await completingNameKey(entity, id, values, on: sql)
+        let (split, secrets) = Self.takingSecrets(entity, values)
+        let values = try await completingNameKey(entity, id, split, on: sql)
+        try await keep(secrets, of: id.lowercased, on: sql)
         if !values.isEmpty {
             var builder = sql.update(entity.table)
             for field in entity.fields where values[field.name] != nil {

@@ -4,7 +4,8 @@ import TouchbaseMail
 
 /// A real SMTP server on loopback (`Tests/peers/smtp_server.py`, PyPI aiosmtpd), or a deliberately broken one.
 /// Needs `TOUCHBASE_TEST_SMTP_PYTHON`: a Python that has `aiosmtpd` (`.ci/run` makes one).
-public struct SMTPPeer {
+/// Unchecked: its process and pipe are only touched to stop it, from the test that started it.
+public struct SMTPPeer: @unchecked Sendable {
     public static let python = ProcessInfo.processInfo.environment["TOUCHBASE_TEST_SMTP_PYTHON"]
     public static let skipped = "TOUCHBASE_TEST_SMTP_PYTHON names no Python with PyPI aiosmtpd: skipped"
     public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -50,12 +50,17 @@ struct SearchTests {
             try await Migrator(database: db).upgradeAll(through: 15)
             let store = RecordStore(database: db)
             _ = try await store.create(Entities.companies, ["name": "Before Prefixes Ltd", "domain": "before.example"])
-            _ = try await store.create(Entities.contacts, ["first_name": "Octavia", "last_name": "Stored", "email": "octavia@before.example"])
+            // In SQL: the contact entity of this build has columns (time_zone, 0024) that a schema at 15 lacks.
+            try await db.withConnection { sql in
+                try await sql.raw("INSERT INTO contacts (first_name, last_name, email) VALUES ('Octavia', 'Stored', 'octavia@before.example')").run()
+            }
             #expect(try await Migrator(database: db).upgradeAll(through: 16).map(\.version) == [16])
             let definition = try await db.withConnection { sql in
                 try await sql.raw("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'").first()?.decode(column: "sql", as: String.self)
             }
             #expect(definition?.contains("prefix='1 2 3 4 5 6 7 8'") == true)
+            // The rest of the way (this build's entities read columns of later migrations), then searched.
+            try await Migrator(database: db).upgradeAll()
             #expect(try await Self.names(store, Entities.contacts, "oct") == ["octavia@before.example"])
             #expect(try await Self.names(store, Entities.companies, "pref") == ["Before Prefixes Ltd"])
             // And the triggers of 0001 keep the new index in step.

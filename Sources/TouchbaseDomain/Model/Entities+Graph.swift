@@ -87,6 +87,8 @@ public enum Entities {
             Field("total_touchpoints", .integer, access: .readOnly, default: 0, "Touchpoints with this person; kept by a trigger."),
             Field("last_engaged_at", .timestamp, access: .readOnly, "Latest touch or engagement; kept by a trigger."),
         ] + contactFields002 + contactFields004 + importedFields + [
+            Field("time_zone", .text, normalization: .timeZone,
+                  "IANA time zone the person reads mail in (America/Chicago); a sequence's send window is kept in it."),
             createdAt, updatedAt,
         ])
 
@@ -165,8 +167,8 @@ public enum Entities {
     public static let all: [Entity] = [
         industries, solutions, industrySolutions, companies, contacts, relationships, conversations, batches, agentRuns,
         events, campaigns, messageDrafts, touchpoints, icpProfile, icpScores, signals, researchSnapshots, messageVersions,
-        replies, followups, opportunities, batchProspects, experiments, llmUsage, campaignContacts, meetings, handoffs,
-        intakeLoads, sequences, sequenceSteps, enrollments, auditLog,
+        replies, mailboxes, sequences, sequenceSteps, enrollments, followups, opportunities, batchProspects, experiments, llmUsage,
+        campaignContacts, meetings, handoffs, intakeLoads, sends, auditLog,
     ]
 
     /// Every stored table with a description: the resources and the tables served another way (company slots).

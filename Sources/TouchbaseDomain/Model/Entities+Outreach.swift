@@ -257,6 +257,8 @@ extension Entities {
             ref("message_draft_id", "message_drafts", "The draft to send."),
             Field("reminder_sent", .boolean, default: false, "A reminder went out."),
             Field("completed_at", .timestamp, access: .readOnly, "Set when completed or skipped."),
+            ref("enrollment_id", "enrollments", "The sequence enrollment whose step this is; completing or skipping it moves the enrollment on."),
+            Field("step_position", .integer, range: 1...100, "The sequence step it is."),
             createdAt, updatedAt,
         ])
 

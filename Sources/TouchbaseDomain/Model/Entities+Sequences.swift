@@ -8,6 +8,8 @@ extension Vocabulary {
         "manual", "failed",
     ]
     public static let accountReplyRule = ["stop", "pause", "none"]
+    public static let sendState = ["sending", "sent", "retrying", "failed", "uncertain"]
+    public static let mailboxStatus = ["active", "paused"]
 }
 
 extension Entities {
@@ -30,6 +32,7 @@ extension Entities {
             Field("exclusive", .boolean, default: true, "A contact open in an exclusive sequence is enrolled in no other."),
             Field("on_account_reply", .text, vocabulary: Vocabulary.accountReplyRule, default: "stop",
                   "What a reply from one contact does to the others of the same company: stop, pause or none."),
+            ref("mailbox_id", "mailboxes", "The mailbox it sends from (an enrollment may name another)."),
             createdAt, updatedAt,
         ])
 
@@ -64,6 +67,61 @@ extension Entities {
             Field("paused_until", .timestamp, "A paused enrollment resumes then."),
             Field("ab_group", .text, vocabulary: ["A", "B"], "The A/B group it was assigned."),
             Field("ended_at", .timestamp, access: .readOnly, "When it finished or stopped."),
+            ref("mailbox_id", "mailboxes", "The mailbox it sends from, when not the sequence's."),
+            Field("waiting_reason", .text, access: .readOnly,
+                  "Why the next step waits (until next_run_at: the send window, a cap, a retry), for what (a task), or what paused or stopped it."),
+            Field("last_step_at", .timestamp, access: .readOnly, "When the step before was done; the next step's delay counts from it."),
+            createdAt, updatedAt,
+        ])
+}
+
+extension Entities {
+    public static let mailboxes = Entity(
+        table: "mailboxes", singular: "mailbox", schemaName: "Mailbox",
+        summary: "A team mailbox that sequences send from: its SMTP server (the password is kept apart and never shown) and its limits.",
+        fields: [
+            id,
+            Field("email", .text, required: true, unique: true, normalization: .email, "The address mail is sent from (From and MAIL FROM)."),
+            Field("display_name", .text, "The sender's name as recipients see it (Rob Lane); {{sender.first_name}} is its first word."),
+            Field("title", .text, "The sender's job title, for {{sender.title}}."),
+            Field("smtp_url", .text, required: true, normalization: .smtpURL,
+                  "smtp://USER:PASS@HOST:PORT (STARTTLS; ?starttls=optional|never) or smtps://USER:PASS@HOST:PORT (TLS). "
+                  + "The password is kept apart and never returned: the URL reads back without it. A URL without one keeps the "
+                  + "password stored; smtp://USER:@HOST removes it.")
+                .keepingPassword(in: "mailbox_secrets", flag: "password_set"),
+            Field("password_set", .boolean, access: .readOnly, default: false, "Whether a password is kept for the SMTP server."),
+            Field("daily_limit", .integer, range: 1...100_000, default: 2_000, "Messages a day at most (UTC day)."),
+            Field("per_minute_limit", .integer, range: 1...1_000, default: 30, "Messages a minute at most."),
+            Field("per_domain_daily_limit", .integer, range: 1...100_000, default: 50, "Messages a day at most to one recipient domain."),
+            Field("signature", .text, "Signature appended to every message ({{sender.signature}})."),
+            Field("tracking", .boolean, default: true, "Open and click tracking; off keeps messages free of pixels and redirects."),
+            Field("status", .text, vocabulary: Vocabulary.mailboxStatus, default: "active", "active or paused: a paused mailbox sends nothing."),
+            createdAt, updatedAt,
+        ])
+
+    public static let sends = Entity(
+        table: "sends", singular: "send", schemaName: "Send",
+        summary: "One step's message to one enrollment: sending, sent, retrying, failed or uncertain (interrupted after the server took it; never sent again).",
+        writable: false,
+        fields: [
+            id,
+            ref("enrollment_id", "enrollments", required: true, "The enrollment."),
+            Field("step_position", .integer, required: true, range: 1...100, "The step (touch number)."),
+            ref("contact_id", "contacts", required: true, "The recipient."),
+            ref("mailbox_id", "mailboxes", "The mailbox it went through."),
+            Field("state", .text, vocabulary: Vocabulary.sendState, default: "sending",
+                  "sending (in flight), sent, retrying (a 4xx: tried again at next_attempt_at), failed (a 5xx) or uncertain."),
+            Field("message_id", .text, required: true, "Our Message-ID (without angle brackets), also on the touchpoint."),
+            Field("token", .text, required: true, "The message's unguessable token: its unsubscribe link (/u/TOKEN) and tracking."),
+            ref("touchpoint_id", "touchpoints", "The touchpoint recorded for it."),
+            Field("recipient", .text, "The address it went to."),
+            Field("recipient_domain", .text, "The recipient's domain (its cap)."),
+            Field("subject", .text, "The rendered subject."),
+            Field("ab_group", .text, vocabulary: ["A", "B"], "The variant sent."),
+            Field("attempts", .integer, range: 1...100, default: 1, "SMTP transactions tried."),
+            Field("smtp_reply", .text, "The server's last reply."),
+            Field("sent_at", .timestamp, "When the server took it."),
+            Field("next_attempt_at", .timestamp, "When a retrying send is tried again."),
             createdAt, updatedAt,
         ])
 }

@@ -21,6 +21,8 @@ public enum Normalization: Sendable, Hashable {
     case url
     /// An IANA time zone name (Europe/Berlin), as the system's zone database knows it.
     case timeZone
+    /// An SMTP server's URL (smtp://USER:PASS@HOST:PORT or smtps://…), in its canonical form.
+    case smtpURL
 }
 
 /// A field whose stored value is read through a rule.
@@ -65,6 +67,21 @@ public struct Field: Sendable, Hashable {
     public var readRule: ReadRule?
     /// For a JSON array whose items are values of one kind: what each item must be (none, or one field).
     public var items: [Field] = []
+    /// For a URL that may carry a password (`smtp_url`): the table that keeps the password apart, never audited and
+    /// never read by a face, and the boolean field that says whether one is kept. The row stores the URL without it.
+    public var secret: Secret?
+
+    public struct Secret: Sendable, Hashable {
+        public let table: String
+        public let flag: String
+    }
+
+    /// This URL field with its password kept in `table` and `flag` telling whether there is one.
+    public func keepingPassword(in table: String, flag: String) -> Field {
+        var field = self
+        field.secret = Secret(table: table, flag: flag)
+        return field
+    }
 
     /// This array field with each item checked as `item` (a date, a number in a range, a word of a vocabulary).
     public func each(_ item: Field) -> Field {
@@ -165,6 +182,8 @@ public struct Entity: Sendable, Hashable {
         "signals": ["dedupe_key"],
         "llm_usage": ["workflow_name"],
         "agent_runs": ["agent_name"],
+        "mailboxes": ["email"],
+        "sends": ["message_id", "recipient_domain"],
     ]
 
     /// Field name → position in `fields`.
@@ -417,6 +436,13 @@ extension Field {
                 b.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 >= 0x80 })
             else { throw FieldProblem("must be a domain such as example.com; got '\(raw)'") }
             return String(decoding: b, as: UTF8.self)
+        case .smtpURL:
+            do throws(SMTPURL.Problem) {
+                let url = try SMTPURL(s)
+                return url.withPassword(url.passwordAsWritten)
+            } catch {
+                throw FieldProblem(error.message)
+            }
         case .timeZone:
             guard !s.isEmpty, s.utf8.count <= 64, TimeZone(identifier: s) != nil else {
                 throw FieldProblem("must be an IANA time zone such as Europe/Berlin or America/New_York; got '\(raw)'")

@@ -25,6 +25,7 @@ extension Field {
         case .email?: schema["pattern"] = "^\\s*[^\\s@,;<>\\u0000]+@[^\\s@,;<>.\\u0000]+(\\.[^\\s@,;<>.\\u0000]+)+\\s*$"
         case .domain?: schema["pattern"] = "^\\s*(https?://)?(www\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+\\.?(/\\S*)?\\s*$"
         case .url?: schema["pattern"] = "^\\s*[^\\s\\u0000]+\\s*$"
+        case .smtpURL?: schema["pattern"] = "^\\s*[sS][mM][tT][pP][sS]?://[^\\s\\u0000]+\\s*$"
         case .timeZone?: schema["pattern"] = "^\\s*[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\\s*$"
         case nil where type == .text:
             schema["pattern"] = required ? "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" : "^[^\\u0000]*$"
