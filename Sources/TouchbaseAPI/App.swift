@@ -45,6 +45,7 @@ public func buildRouter(
     var routes = endpoints.map { ($0.path, $0.method) } + [("/openapi.json", HTTPRequest.Method.get)]
     if mcp != nil { routes += [(MCPRoute.path, .post), (MCPRoute.path, .get), (MCPRoute.path, .delete)] }
     if let web { routes += web.routes.map { ($0.path, $0.method) } }
+    routes += MessageLinkRoutes.paths
     let templates = routes.map { path, method in
         (segments: path.split(separator: "/").map { $0.hasPrefix("{") ? "*" : String($0) }, method: method)
     }
@@ -65,6 +66,7 @@ public func buildRouter(
     }
     if let mcp { MCPRoute.register(on: router, sessions: mcp, authenticator: authenticator) }
     web?.register(on: router)
+    MessageLinkRoutes.register(on: router, database: database)
     let document = OpenAPI.document(endpoints).serialized
     router.get("/openapi.json") { _, _ in HTTP.text(document) }
     return router

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TouchbaseDomain
 import TouchbaseStore
 
@@ -9,9 +10,13 @@ public struct AppRequestContext: RequestContext {
     /// The token that authenticated the request; nil on public routes.
     public var token: APIToken?
 
+    /// The client's address (tracking hits keep it raw).
+    public var remoteAddress: SocketAddress?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         token = nil
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// JSON request bodies up to 10 MiB; a larger one is answered 413.

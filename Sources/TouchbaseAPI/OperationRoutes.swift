@@ -244,6 +244,10 @@ extension Routes {
                 summary: "Enrol contacts (contact_ids or filters); each is enrolled or refused with why",
                 binding: Binding(path: ["id": ("sequence_id", "sequence")], body: true), problems: [400, 404, 409, 422]),
             Endpoint(
+                .post, "/api/v1/sends/{id}/resolve", "resolveSend", operation: op("resolve_send"), tag: "sequences",
+                summary: "Resolve an uncertain send: outcome sent (record it) or not_sent (send it again)",
+                binding: Binding(path: ["id": ("send_id", "send")], body: true), problems: [400, 404, 409, 422]),
+            Endpoint(
                 .post, "/api/v1/sequences/run-due", "runDueSequences", operation: op("run_due_sequences"), tag: "sequences",
                 summary: "Run every sequence step due as of now (or body.now) once; admins only", binding: Binding(body: true), problems: [400, 403, 422]),
             Endpoint(

@@ -34,8 +34,10 @@ extension Catalogue {
                     .object("A sequence, its steps in order and how many enrolments are in each state.", [
                         ("sequence", .record(Entities.sequences)), ("steps", .array(.record(Entities.sequenceSteps))),
                         ("enrollments", .freeform("Enrolments by state: {active: n, paused: n, finished: n, stopped: n}.")),
+                        ("sends", .freeform("Sends by state: {sending, sent, retrying, failed, uncertain}.")),
+                        ("tracking", .freeform("Tracking hits by kind and label: {open: {human, privacy_proxy, scanner, human_sends}, click: {…}}; only human hits count.")),
                     ])),
-                description: "A sequence with its steps in order and its enrolments counted by state."
+                description: "A sequence with its steps in order, its enrolments and sends counted by state, and its tracking hits by label (human hits count; privacy proxies and scanners are shown apart)."
             ) { args in .json(try await sequences.overview(try args.uuid("sequence_id"))) },
             Operation(
                 "enroll_in_sequence", title: "Enrol contacts", access: .write,
@@ -96,6 +98,17 @@ extension Catalogue {
                 output: .record(Entities.enrollments),
                 description: "Resume a paused enrolment: its next step is due at once (the send window decides when it goes)."
             ) { args in .record(try await sequences.resume(try args.uuid("enrollment_id"))) },
+            Operation(
+                "resolve_send", title: "Resolve an uncertain send", access: .write,
+                input: .fields([
+                    idField("send_id", "send"),
+                    Field("outcome", .text, required: true, vocabulary: ["sent", "not_sent"], "sent (it is in the mailbox's Sent folder) or not_sent (send it again)."),
+                ]),
+                output: .record(Entities.sends),
+                description: "A person's word on an uncertain send (interrupted after it started, so the server may have taken it): sent records it as sent and moves the enrollment on; not_sent lets the runner send it again, with the same Message-ID."
+            ) { args in
+                .record(try await SequenceRunner.fromEnvironment(database: database).resolve(send: try args.uuid("send_id"), sent: args.string("outcome") == "sent"))
+            },
             Operation(
                 "run_due_sequences", title: "Run due sequence steps", access: .admin,
                 input: .fields([

@@ -7,8 +7,10 @@ import TouchbaseStore
 
 /// How a message leaves: SMTP in production and in the tests (against a real server on loopback).
 public protocol MailTransport: Sendable {
-    /// Sends `message` through the server of `smtpURL` (with its password) and returns the server's acceptance.
-    func send(smtpURL: String, helo: String, from: String, to: [String], message: [UInt8]) async throws(MailError) -> SMTPReply
+    /// Sends `message` through the server of `smtpURL` (with its password) and returns the server's acceptance. A
+    /// `MailError` is the server's or the connection's answer; any other error (the task cancelled at shutdown) leaves
+    /// the send in flight, to be found uncertain.
+    func send(smtpURL: String, helo: String, from: String, to: [String], message: [UInt8]) async throws -> SMTPReply
 }
 
 /// The SMTP client of TouchbaseMail, certificates verified against the system's roots and `caFile`'s.
@@ -16,7 +18,7 @@ public struct SMTPTransport: MailTransport {
     public var caFile: String?
     public init(caFile: String? = nil) { self.caFile = caFile }
 
-    public func send(smtpURL: String, helo: String, from: String, to: [String], message: [UInt8]) async throws(MailError) -> SMTPReply {
+    public func send(smtpURL: String, helo: String, from: String, to: [String], message: [UInt8]) async throws -> SMTPReply {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
         let client = SMTPClient(endpoint: try SMTPEndpoint(url: smtpURL), heloName: helo, tls: tls)
@@ -127,8 +129,8 @@ public struct SequenceRunner: Sendable {
                 let enrollment = try d.decode(row, "enrollment_id", as: .uuid).stringValue.flatMap(UUID.init(uuidString:))!
                 let contact = try d.decode(row, "contact_id", as: .uuid).stringValue.flatMap(UUID.init(uuidString:))
                 let step = try row.decode(column: "step_position", as: Int.self)
-                let why = "step \(step)'s send was interrupted after it started: the server may have taken it. It is not sent again; "
-                    + "check the mailbox's Sent folder, then resume or stop the enrollment."
+                let why = "step \(step)'s send is uncertain: it was interrupted after it started, and the server may have taken it. "
+                    + "It is not sent again by itself: check the mailbox's Sent folder, then resolve it (resolve_send: sent or not_sent)."
                 try await sql.raw("UPDATE sends SET state = 'uncertain', next_attempt_at = NULL WHERE id = \(d.bind(id))").run()
                 try await sql.raw(
                     "UPDATE enrollments SET next_run_at = NULL, waiting_reason = \(bind: why) WHERE id = \(d.bind(enrollment)) AND state = 'active'"
@@ -311,9 +313,11 @@ public struct SequenceRunner: Sendable {
         let thread = sameThread ? try await threadIDs(id, before: position, on: sql) : []
         let messageID = existing?.string("message_id") ?? MailMessage.newMessageID(domain: senderDomain)
         let token = existing?.string("token") ?? Self.newToken()
+        let links = Self.links(in: rendered.text)
         var message = MailMessage(
             from: try MailAddress(sender, name: mailbox.string("display_name")), to: [try MailAddress(email, name: contact.string("full_name"))],
-            subject: rendered.subject, text: rendered.text, html: Self.html(rendered.text), messageID: messageID, date: now)
+            subject: rendered.subject, text: rendered.text,
+            html: Self.html(rendered.text, links: links, tracking: mailbox.bool("tracking") ? (publicURL, token) : nil), messageID: messageID, date: now)
         message.inReplyTo = thread.last
         message.references = thread
         message.headers = [
@@ -328,7 +332,7 @@ public struct SequenceRunner: Sendable {
             attempts = existing.int("attempts") + 1
             try await store.update(Entities.sends, sendID, [
                 "state": "sending", "attempts": .int(Int64(attempts)), "next_attempt_at": .string(leaseEnd), "sent_at": .string(Timestamp.format(now)),
-                "subject": .string(rendered.subject),
+                "subject": .string(rendered.subject), "links": .array(links.map { .string($0) }),
             ], on: sql)
         } else {
             attempts = 1
@@ -337,6 +341,7 @@ public struct SequenceRunner: Sendable {
                 "mailbox_id": .string(mailboxID.lowercased), "state": "sending", "message_id": .string(messageID), "token": .string(token),
                 "recipient": .string(email), "recipient_domain": .string(Self.domain(of: email)), "subject": .string(rendered.subject),
                 "ab_group": enrollment["ab_group"], "attempts": 1, "sent_at": .string(Timestamp.format(now)), "next_attempt_at": .string(leaseEnd),
+                "links": .array(links.map { .string($0) }),
             ], on: sql).id
         }
         try await store.update(Entities.enrollments, id, [
@@ -381,9 +386,9 @@ public struct SequenceRunner: Sendable {
     func deliver(_ pending: PendingSend, now: Date) async throws -> Item {
         let url = try await store.urlWithSecret(Entities.mailboxes, pending.mailboxID, field: "smtp_url") ?? ""
         let reply: SMTPReply
-        do throws(MailError) {
+        do {
             reply = try await transport.send(smtpURL: url, helo: pending.helo, from: pending.from, to: [pending.to], message: pending.bytes)
-        } catch {
+        } catch let error as MailError {
             return try await recordFailure(pending, error, now: now)
         }
         try await recordSent(pending, reply: reply.description, now: now)
@@ -432,7 +437,7 @@ public struct SequenceRunner: Sendable {
             Item(enrollmentID: pending.enrollmentID, contactID: pending.contactID, step: pending.step, action: action, detail: detail, until: until)
         }
         if case .outcomeUnknown = error {
-            let why = "step \(pending.step)'s send is uncertain (\(error)): it is not sent again; check the Sent folder, then resume or stop"
+            let why = "step \(pending.step)'s send is uncertain (\(error)): it is not sent again by itself; check the Sent folder, then resolve it (resolve_send: sent or not_sent)"
             try await database.transaction { sql in
                 try await store.update(Entities.sends, pending.sendID, ["state": "uncertain", "smtp_reply": .string(reply), "next_attempt_at": .null], on: sql)
                 try await sql.raw("UPDATE enrollments SET next_run_at = NULL, waiting_reason = \(bind: why) WHERE id = \(d.bind(pending.enrollmentID)) AND state = 'active'").run()
@@ -460,6 +465,43 @@ public struct SequenceRunner: Sendable {
             ).run()
         }
         return item("failed", why)
+    }
+
+    /// A person's word on an uncertain send: `sent` records it as sent (its touchpoint, the enrolment moved on), as
+    /// the server's acceptance would have; `not_sent` lets the runner send it again (the same Message-ID, so a copy
+    /// that did arrive is one message to the recipient's client). Only an uncertain send can be resolved.
+    public func resolve(send id: UUID, sent: Bool, now: Date = Date()) async throws -> Record {
+        let send = try await store.get(Entities.sends, id)
+        guard send.string("state") == "uncertain" else {
+            throw DomainError.refused("The send is \(send.string("state") ?? "unknown"): only an uncertain send is resolved by hand.")
+        }
+        let enrollmentID = send.uuid("enrollment_id")!
+        if sent {
+            guard let enrollment = try await store.select(Entities.enrollments, where: [("id", .string(enrollmentID.lowercased))]).first,
+                  let draft = try await store.select(
+                      Entities.messageDrafts, where: [("contact_id", send["contact_id"]), ("subject_line", send["subject"])], order: "t.id DESC", limit: 1
+                  ).first
+            else { throw DomainError.refused("The send's enrollment or draft is gone: stop the enrollment instead.") }
+            let steps = try await store.select(Entities.sequenceSteps, where: [("sequence_id", enrollment["sequence_id"])], order: "t.position")
+            let position = send.int("step_position")
+            try await recordSent(PendingSend(
+                sendID: id, enrollmentID: enrollmentID, contactID: send.uuid("contact_id")!, mailboxID: send.uuid("mailbox_id") ?? id,
+                draftID: draft.id, step: position, nextStep: steps.first { $0.int("position") > position }?.int("position"),
+                attempts: send.int("attempts"), from: "", helo: "", to: send.string("recipient") ?? "", subject: send.string("subject") ?? "",
+                text: draft.string("body") ?? "", messageID: send.string("message_id") ?? "", bytes: []
+            ), reply: "resolved by hand: sent", now: send.string("sent_at").flatMap(Timestamp.parse) ?? now)
+        } else {
+            let d = database.dialect
+            try await database.transaction { sql in
+                try await store.update(Entities.sends, id, [
+                    "state": "retrying", "smtp_reply": "resolved by hand: not sent", "next_attempt_at": .string(Timestamp.format(now)),
+                ], on: sql)
+                try await sql.raw(
+                    "UPDATE enrollments SET next_run_at = \(d.bind(.string(Timestamp.format(now)), as: .timestamp)), waiting_reason = NULL WHERE id = \(d.bind(enrollmentID)) AND state = 'active'"
+                ).run()
+            }
+        }
+        return try await store.get(Entities.sends, id)
     }
 
     // MARK: pieces
@@ -607,12 +649,52 @@ public struct SequenceRunner: Sendable {
         return try await store.fetch(Entities.contacts, id, on: sql)
     }
 
-    /// The text as HTML: escaped, paragraphs at blank lines, line breaks kept.
-    static func html(_ text: String) -> String {
-        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    static let urlPattern = try! NSRegularExpression(pattern: #"https?://[^\s<>"']+"#)
+
+    /// The URLs of a text, in order, each once (trailing punctuation is the sentence's, not the URL's).
+    static func links(in text: String) -> [String] {
+        var seen: [String] = []
+        for range in urlRanges(text) where !seen.contains(String(text[range])) { seen.append(String(text[range])) }
+        return seen
+    }
+
+    static func urlRanges(_ text: String) -> [Range<String.Index>] {
+        urlPattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
+            guard var range = Range(match.range, in: text) else { return nil }
+            while range.upperBound > range.lowerBound, ".,;:!?)]".contains(text[text.index(before: range.upperBound)]) {
+                range = range.lowerBound..<text.index(before: range.upperBound)
+            }
+            return range
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        let paragraphs = escaped.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
-            .map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
-        return "<!DOCTYPE html>\n<html><body>\n" + paragraphs.joined(separator: "\n") + "\n</body></html>\n"
+    }
+
+    /// The text as HTML: escaped, paragraphs at blank lines, line breaks kept, its URLs as links. With `tracking`
+    /// (the public address and the send's token), each link goes through our redirect (`/t/c/TOKEN/N`, N from 1 in
+    /// the order of `links`), a hidden honeypot link (`/t/c/TOKEN/0`, which no person can see) catches scanners and a
+    /// pixel (`/t/o/TOKEN`) counts opens.
+    static func html(_ text: String, links: [String], tracking: (base: String, token: String)?) -> String {
+        let text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        var body = ""
+        var at = text.startIndex
+        for range in urlRanges(text) {
+            body += escape(String(text[at..<range.lowerBound]))
+            let url = String(text[range])
+            let href = tracking.map { "\($0.base)/t/c/\($0.token)/\((links.firstIndex(of: url) ?? 0) + 1)" } ?? url
+            body += "<a href=\"\(escape(href))\">\(escape(url))</a>"
+            at = range.upperBound
+        }
+        body += escape(String(text[at...]))
+        let paragraphs = body.components(separatedBy: "\n\n").map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
+        var html = "<!DOCTYPE html>\n<html><body>\n" + paragraphs.joined(separator: "\n") + "\n"
+        if let tracking {
+            html += "<a href=\"\(tracking.base)/t/c/\(tracking.token)/0\" style=\"display:none\" aria-hidden=\"true\" tabindex=\"-1\"></a>\n"
+            html += "<img src=\"\(tracking.base)/t/o/\(tracking.token)\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">\n"
+        }
+        return html + "</body></html>\n"
     }
 }

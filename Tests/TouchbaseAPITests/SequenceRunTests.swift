@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 import TouchbaseDomain
 import TouchbaseMail
@@ -171,6 +172,223 @@ struct SequenceRunTests {
             #expect(done["state"] == "finished" && done["ended_at"].stringValue != nil, "\(done.text)")
             #expect(try await run("2027-03-25T15:00:00Z").isEmpty)
             #expect(try smtp.received().count == 2, "nothing is sent twice")
+        }
+    }
+
+    static let linkBody = """
+        Hi {{first_name}}, I put together two pages for the team at {{company.name}}: the case study of a clinic group \
+        that moved its renewals into one place, https://example.com/case-study, and the pricing for a team of your size, \
+        https://example.com/pricing. Both take a couple of minutes to read, and either one is a good starting point for \
+        a short conversation next week about how your accounts are followed today. Would Tuesday or Wednesday suit you?
+        """
+
+    /// A mailbox on the peer, an always-open sequence of `steps` email steps (one business day apart) from it, and
+    /// `emails` enrolled; returns the mailbox, the sequence and the enrolments by email.
+    static func setUp(
+        _ api: APIHarness, smtp: SMTPPeer, emails: [String], steps: Int = 1, mailbox extra: [String: JSONValue] = [:]
+    ) async throws -> (mailbox: String, sequence: String, enrollments: [String: String], contacts: [String: String]) {
+        var box: [String: JSONValue] = [
+            "email": "rob@touchbase.test", "display_name": "Rob Lane", "smtp_url": .string("smtp://127.0.0.1:\(smtp.port)?starttls=never"),
+        ]
+        box.merge(extra) { _, new in new }
+        let mailbox = try await api.post("/api/v1/mailboxes", .object(box))
+        #expect(mailbox.status == .created, "\(mailbox.text)")
+        let company = try await api.post("/api/v1/companies", ["name": "Acme Health", "domain": "acme.example"])
+        let sequence = try await api.post("/api/v1/sequences", [
+            "name": "Always open", "status": "active", "mailbox_id": .string(mailbox.id), "send_days": [1, 2, 3, 4, 5, 6, 7],
+            "start_hour": 0, "end_hour": 24, "on_account_reply": "none",
+        ])
+        for position in 1...steps {
+            #expect(try await api.post("/api/v1/sequence-steps", [
+                "sequence_id": .string(sequence.id), "position": .int(Int64(position)), "kind": "auto_email", "delay_days": position == 1 ? 0 : 1,
+                "subject": "A note for {{company.name}}", "body": .string(Self.linkBody),
+            ]).status == .created)
+        }
+        var contacts: [String: String] = [:]
+        for email in emails {
+            let name = String(email.split(separator: "@")[0]).capitalized
+            contacts[email] = try await api.post("/api/v1/contacts", ["company_id": .string(company.id), "first_name": .string(name), "email": .string(email)]).id
+        }
+        let enrolled = try await api.post("/api/v1/sequences/\(sequence.id)/enrollments", ["contact_ids": .array(emails.map { .string(contacts[$0]!) })])
+        #expect(enrolled.status == .ok, "\(enrolled.text)")
+        var enrollments: [String: String] = [:]
+        for outcome in enrolled["data"].arrayValue ?? [] {
+            if let email = contacts.first(where: { $0.value == outcome["contact_id"]?.stringValue })?.key {
+                enrollments[email] = outcome["enrollment"]?["id"]?.stringValue
+            }
+        }
+        return (mailbox.id, sequence.id, enrollments, contacts)
+    }
+
+    @Test("tracking you can trust: proxies and scanners labelled and not counted, clicks only to the message's links; one-click unsubscribe",
+          .enabled(if: SMTPPeer.python != nil, Comment(rawValue: SMTPPeer.skipped)), arguments: TestEngine.all)
+    func trackingAndUnsubscribe(engine: TestEngine) async throws {
+        let smtp = try SMTPPeer.start("plain")
+        defer { smtp.stop() }
+        try await APIHarness.run(engine) { api in
+            let set = try await Self.setUp(api, smtp: smtp, emails: ["ann@acme.example", "ben@acme.example"], steps: 2)
+            let runner = SequenceRunner(database: api.database, publicURL: "https://tb.example.com", lease: 60)
+            let report = try await runner.runDue(now: Date())
+            #expect(report.count("sent") == 2, "\(report.json)")
+            let received = try smtp.received()
+            try #require(received.count == 2)
+            let sends = try await api.get("/api/v1/sends")["data"].arrayValue ?? []
+            func send(_ email: String) -> JSONValue? { sends.first { $0["recipient"] == .string(email) } }
+            let ann = try #require(send("ann@acme.example")), ben = try #require(send("ben@acme.example"))
+            let annToken = try #require(ann["token"]?.stringValue), benToken = try #require(ben["token"]?.stringValue)
+            #expect(ann["links"] == ["https://example.com/case-study", "https://example.com/pricing"], "\(ann)")
+            let annMail = String(decoding: try #require(received.first { Self.headers($0.bytes)["to"]?.contains("ann@") == true }).bytes, as: UTF8.self)
+            // The HTML is quoted-printable: the links, the honeypot and the pixel are there once decoded.
+            let html = annMail.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            #expect(html.contains("href=\"https://tb.example.com/t/c/\(annToken)/1\""), "\(html)")
+            #expect(html.contains("https://tb.example.com/t/c/\(annToken)/0") && html.contains("display:none"))
+            #expect(html.contains("src=\"https://tb.example.com/t/o/\(annToken)\""))
+
+            let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+            func hit(_ method: HTTPRequest.Method, _ path: String, agent: String) async throws -> Reply {
+                try await api.send(method, path, headers: [.userAgent: agent])
+            }
+            // Gmail's proxy fetching the pixel is a privacy proxy, not an open.
+            let proxied = try await hit(.get, "/t/o/\(annToken)", agent: "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)")
+            #expect(proxied.status == .ok && proxied.contentType == "image/gif")
+            // A HEAD and a click seconds after the send are a scanner's; the click still lands on the message's link.
+            #expect(try await hit(.head, "/t/c/\(annToken)/1", agent: browser).status == .found)
+            let early = try await hit(.get, "/t/c/\(annToken)/1", agent: browser)
+            #expect(early.status == .found && early.headers[.location] == "https://example.com/case-study")
+            // No open redirect: only the message's own links, by number.
+            #expect(try await hit(.get, "/t/c/\(annToken)/3", agent: browser).status == .notFound)
+            #expect(try await hit(.get, "/t/c/\(String(repeating: "0", count: 32))/1", agent: browser).status == .notFound)
+            #expect(try await hit(.get, "/t/c/\(annToken)/..%2F..%2Fevil", agent: browser).status == .notFound)
+            var touch = try await api.get("/api/v1/touchpoints/\(ann["touchpoint_id"]?.stringValue ?? "")")
+            #expect(touch["opened_at"] == .null && touch["clicked_at"] == .null, "machine hits set nothing: \(touch.text)")
+
+            // Past the scanner window, a person's open and click count.
+            #expect(try await api.patch("/api/v1/mailboxes/\(set.mailbox)", ["scanner_window_seconds": 0]).status == .ok)
+            #expect(try await hit(.get, "/t/o/\(annToken)", agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.0").status == .ok)
+            #expect(try await hit(.get, "/t/c/\(annToken)/1", agent: browser).headers[.location] == "https://example.com/case-study")
+            touch = try await api.get("/api/v1/touchpoints/\(ann["touchpoint_id"]?.stringValue ?? "")")
+            #expect(touch["opened_at"] != .null && touch["clicked_at"] != .null, "\(touch.text)")
+
+            // Ben's message: every link hit within seconds, then the hidden link: all of it a scanner's, nothing counted.
+            #expect(try await hit(.get, "/t/c/\(benToken)/1", agent: browser).status == .found)
+            #expect(try await hit(.get, "/t/c/\(benToken)/2", agent: browser).status == .found)
+            #expect(try await hit(.get, "/t/c/\(benToken)/0", agent: browser).status == .ok)
+            let benTouch = try await api.get("/api/v1/touchpoints/\(ben["touchpoint_id"]?.stringValue ?? "")")
+            #expect(benTouch["clicked_at"] == .null && benTouch["opened_at"] == .null, "\(benTouch.text)")
+            let events = try await api.get("/api/v1/tracking-events?send_id=\(ben["id"]?.stringValue ?? "")")["data"].arrayValue ?? []
+            #expect(events.count == 3 && events.allSatisfy { $0["label"] == "scanner" }, "\(events)")
+            let labels = (try await api.get("/api/v1/tracking-events?send_id=\(ann["id"]?.stringValue ?? "")")["data"].arrayValue ?? []).map { $0["label"]?.stringValue ?? "" }
+            #expect(labels == ["privacy_proxy", "scanner", "scanner", "human", "human"], "\(labels)")
+            let overview = try await api.get("/api/v1/sequences/\(set.sequence)/overview")
+            #expect(overview["tracking"]["open"] == ["human": 1, "privacy_proxy": 1, "scanner": 0, "human_sends": 1], "\(overview.text)")
+            #expect(overview["tracking"]["click"]?["human_sends"] == 1 && overview["tracking"]["click"]?["scanner"] == 5, "\(overview.text)")
+
+            // Unsubscribe: the page asks and changes nothing; the one-click POST (no token, no cookie) does it at once.
+            let page = try await api.send(.get, "/u/\(annToken)", headers: [:])
+            #expect(page.status == .ok && page.text.contains("a***@acme.example") && page.text.contains("method=\"post\""), "\(page.text)")
+            #expect(try await api.get("/api/v1/contacts/\(set.contacts["ann@acme.example"]!)")["do_not_contact"] == false)
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            #expect(try await api.send(.post, "/u/\(annToken)", headers: form, body: "List-Unsubscribe=Nope").status == .badRequest)
+            #expect(try await api.get("/api/v1/contacts/\(set.contacts["ann@acme.example"]!)")["do_not_contact"] == false)
+            let done = try await api.send(.post, "/u/\(annToken)", headers: form, body: "List-Unsubscribe=One-Click")
+            #expect(done.status == .ok && done.text.contains("unsubscribed"), "\(done.text)")
+            #expect(try await api.get("/api/v1/contacts/\(set.contacts["ann@acme.example"]!)")["do_not_contact"] == true)
+            let stopped = try await api.get("/api/v1/enrollments/\(set.enrollments["ann@acme.example"]!)")
+            #expect(stopped["state"] == "stopped" && stopped["stop_reason"] == "unsubscribed", "\(stopped.text)")
+            #expect(try await api.send(.post, "/u/\(annToken)", headers: form, body: "List-Unsubscribe=One-Click").status == .ok)
+            #expect(try await api.send(.post, "/u/\(String(repeating: "a", count: 32))", headers: form, body: "List-Unsubscribe=One-Click").status == .notFound)
+            let audit = try await api.get("/api/v1/audit-log?table_name=contacts&record_id=\(set.contacts["ann@acme.example"]!)")
+            #expect(audit.text.contains("unsubscribe:\(ann["id"]?.stringValue ?? "")"), "\(audit.text)")
+            // Ben's second step goes the next business day; Ann's never does.
+            let later = try await runner.runDue(now: Date().addingTimeInterval(3 * 86_400))
+            let sentLater = try smtp.received().count
+            #expect(later.count("sent") == 1 && sentLater == 3, "\(later.json)")
+        }
+    }
+
+    /// Sends through SMTP; once the server has taken a message, stops as a process killed before its commit would
+    /// (nothing after it runs).
+    struct AcceptThenDie: MailTransport {
+        func send(smtpURL: String, helo: String, from: String, to: [String], message: [UInt8]) async throws -> SMTPReply {
+            _ = try await SMTPTransport().send(smtpURL: smtpURL, helo: helo, from: from, to: to, message: message)
+            throw CancellationError()
+        }
+    }
+
+    @Test("caps delay sends and say why; 4xx is retried, 5xx stops with the reply; an interrupted send is uncertain, never sent twice; runners racing send each step once",
+          .enabled(if: SMTPPeer.python != nil, Comment(rawValue: SMTPPeer.skipped)), arguments: TestEngine.all)
+    func capsFailuresAndRaces(engine: TestEngine) async throws {
+        let smtp = try SMTPPeer.start("plain")
+        defer { smtp.stop() }
+        try await APIHarness.run(engine) { api in
+            let emails = ["busy@acme.example", "nobody@acme.example", "ann@acme.example", "ben@acme.example", "cat@acme.example", "dan@acme.example"]
+            let set = try await Self.setUp(api, smtp: smtp, emails: emails, mailbox: ["per_minute_limit": 2, "daily_limit": 3, "tracking": false])
+            let runner = SequenceRunner(database: api.database, publicURL: "https://tb.example.com", lease: 60)
+            let monday = Timestamp.parse("2027-04-05T10:00:00Z")!
+            var report = try await runner.runDue(now: monday)
+            func action(_ email: String) -> SequenceRunner.Item? { report.items.first { $0.enrollmentID.lowercased == set.enrollments[email] } }
+            #expect(action("busy@acme.example")?.action == "retrying", "\(report.json)")
+            #expect(action("busy@acme.example")?.detail.contains("451") == true)
+            #expect(action("busy@acme.example")?.until == monday.addingTimeInterval(300))
+            #expect(action("nobody@acme.example")?.action == "failed")
+            let nobody = try await api.get("/api/v1/enrollments/\(set.enrollments["nobody@acme.example"]!)")
+            #expect(nobody["state"] == "stopped" && nobody["stop_reason"] == "failed" && nobody["waiting_reason"].stringValue?.contains("550") == true, "\(nobody.text)")
+            #expect(action("ann@acme.example")?.action == "sent" && action("ben@acme.example")?.action == "sent")
+            #expect(action("cat@acme.example")?.action == "delayed" && action("cat@acme.example")?.detail.contains("last minute") == true, "\(report.json)")
+            #expect(action("cat@acme.example")?.until == monday.addingTimeInterval(60))
+            #expect(try await api.get("/api/v1/enrollments/\(set.enrollments["dan@acme.example"]!)")["waiting_reason"].stringValue?.contains("minute") == true)
+
+            // A minute on: the third message of the day goes; the fourth waits for the next UTC day.
+            report = try await runner.runDue(now: monday.addingTimeInterval(61))
+            #expect(action("cat@acme.example")?.action == "sent", "\(report.json)")
+            #expect(action("dan@acme.example")?.action == "delayed" && action("dan@acme.example")?.detail.contains("3 messages today") == true, "\(report.json)")
+            #expect(action("dan@acme.example")?.until == Timestamp.parse("2027-04-06T00:00:00Z"))
+            #expect(try smtp.received().count == 3)
+
+            // The next day: the retry is a new SMTP transaction for the same send (still 451: tried again later); Dan's
+            // message is taken by the server, and the runner dies before its commit.
+            let dying = SequenceRunner(database: api.database, transport: AcceptThenDie(), publicURL: "https://tb.example.com", lease: 0)
+            await #expect(throws: CancellationError.self) { try await dying.runDue(now: Timestamp.parse("2027-04-06T10:00:00Z")!) }
+            let busySends = try await api.get("/api/v1/sends?enrollment_id=\(set.enrollments["busy@acme.example"]!)")["data"].arrayValue ?? []
+            #expect(busySends.count == 1 && busySends.first?["attempts"] == 2 && busySends.first?["state"] == "retrying", "\(busySends)")
+            #expect(try smtp.received().count == 4)
+            // The next run finds Dan's send still in flight past its lease: uncertain, waiting for a person, never resent.
+            report = try await runner.runDue(now: Timestamp.parse("2027-04-06T10:01:00Z")!)
+            #expect(action("dan@acme.example")?.action == "uncertain", "\(report.json)")
+            let dan = try await api.get("/api/v1/enrollments/\(set.enrollments["dan@acme.example"]!)")
+            #expect(dan["state"] == "active" && dan["next_run_at"] == .null && dan["waiting_reason"].stringValue?.contains("uncertain") == true, "\(dan.text)")
+            #expect(try await runner.runDue(now: Timestamp.parse("2027-04-07T10:00:00Z")!).items.allSatisfy { $0.enrollmentID.lowercased != set.enrollments["dan@acme.example"] })
+            #expect(try smtp.received().count == 4, "an uncertain send is not sent again")
+            // A person finds it in the Sent folder: it is recorded as sent, with its touchpoint, and the enrolment ends.
+            let danSend = try #require((try await api.get("/api/v1/sends?enrollment_id=\(set.enrollments["dan@acme.example"]!)")["data"].arrayValue ?? []).first)
+            #expect(danSend["state"] == "uncertain")
+            let resolved = try await api.post("/api/v1/sends/\(danSend["id"]?.stringValue ?? "")/resolve", ["outcome": "sent"])
+            #expect(resolved.status == .ok && resolved["state"] == "sent" && resolved["touchpoint_id"] != .null, "\(resolved.text)")
+            #expect(try await api.get("/api/v1/enrollments/\(set.enrollments["dan@acme.example"]!)")["state"] == "finished")
+            let again = try await api.post("/api/v1/sends/\(danSend["id"]?.stringValue ?? "")/resolve", ["outcome": "not_sent"])
+            #expect(again.status == .conflict, "\(again.text)")
+        }
+    }
+
+    @Test("two runners racing send each step exactly once", .enabled(if: SMTPPeer.python != nil, Comment(rawValue: SMTPPeer.skipped)), arguments: TestEngine.all)
+    func racingRunners(engine: TestEngine) async throws {
+        let smtp = try SMTPPeer.start("plain")
+        defer { smtp.stop() }
+        try await APIHarness.run(engine) { api in
+            let emails = (1...12).map { "person\($0)@racer\($0 % 3).example" }
+            _ = try await Self.setUp(api, smtp: smtp, emails: emails, mailbox: ["per_minute_limit": 1_000, "tracking": false])
+            let now = Timestamp.parse("2027-04-05T10:00:00Z")!
+            let reports = try await withThrowingTaskGroup(of: SequenceRunner.Report.self) { group in
+                for _ in 0..<3 {
+                    group.addTask { try await SequenceRunner(database: api.database, publicURL: "https://tb.example.com").runDue(now: now) }
+                }
+                var all: [SequenceRunner.Report] = []
+                for try await report in group { all.append(report) }
+                return all
+            }
+            #expect(reports.map { $0.count("sent") }.reduce(0, +) == 12, "\(reports.map(\.json))")
+            let recipients = try smtp.received().flatMap { ($0.envelope["to"] as? [String]) ?? [] }
+            #expect(recipients.sorted() == emails.sorted(), "each person once: \(recipients)")
         }
     }
 }

@@ -10,6 +10,7 @@ extension Vocabulary {
     public static let accountReplyRule = ["stop", "pause", "none"]
     public static let sendState = ["sending", "sent", "retrying", "failed", "uncertain"]
     public static let mailboxStatus = ["active", "paused"]
+    public static let trackingLabel = ["human", "privacy_proxy", "scanner"]
 }
 
 extension Entities {
@@ -95,6 +96,8 @@ extension Entities {
             Field("per_domain_daily_limit", .integer, range: 1...100_000, default: 50, "Messages a day at most to one recipient domain."),
             Field("signature", .text, "Signature appended to every message ({{sender.signature}})."),
             Field("tracking", .boolean, default: true, "Open and click tracking; off keeps messages free of pixels and redirects."),
+            Field("scanner_window_seconds", .integer, range: 0...3_600, default: 60,
+                  "A click this soon after the send is a link scanner's, not a person's."),
             Field("status", .text, vocabulary: Vocabulary.mailboxStatus, default: "active", "active or paused: a paused mailbox sends nothing."),
             createdAt, updatedAt,
         ])
@@ -122,6 +125,27 @@ extension Entities {
             Field("smtp_reply", .text, "The server's last reply."),
             Field("sent_at", .timestamp, "When the server took it."),
             Field("next_attempt_at", .timestamp, "When a retrying send is tried again."),
+            Field("links", .jsonArray, default: [], "The URLs the message contained, in order: a click redirects to one of these only."),
+            createdAt, updatedAt,
+        ])
+
+    public static let trackingEvents = Entity(
+        table: "tracking_events", singular: "tracking event", schemaName: "TrackingEvent",
+        summary: "One raw tracking hit (an open or a click) on a send, labelled human, privacy_proxy or scanner with the reason. Only human hits count.",
+        writable: false,
+        fields: [
+            id,
+            ref("send_id", "sends", required: true, "The send it is about."),
+            ref("contact_id", "contacts", "The recipient."),
+            Field("kind", .text, required: true, vocabulary: ["open", "click"], "open (the pixel) or click (the redirect)."),
+            Field("link", .integer, range: 0...1_000, "The link clicked: its number in the message from 1 (0 is the hidden honeypot)."),
+            Field("url", .text, "Where the click was sent."),
+            Field("method", .text, vocabulary: ["GET", "HEAD", "POST"], default: "GET", "The HTTP method."),
+            Field("ip", .text, "The client's address."),
+            Field("user_agent", .text, "The client's User-Agent."),
+            Field("label", .text, required: true, vocabulary: Vocabulary.trackingLabel, "human, privacy_proxy or scanner."),
+            Field("reason", .text, "Why it was given that label."),
+            Field("occurred_at", .timestamp, computedDefault: true, "When the hit came."),
             createdAt, updatedAt,
         ])
 }

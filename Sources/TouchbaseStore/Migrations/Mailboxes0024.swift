@@ -8,12 +8,15 @@ import SQLKit
 // may have an IANA `time_zone` for the send window. A send is one step's message to one enrolment: at most one per
 // enrolment and step (so no runner, however many race, sends a step twice); it is written `sending` and committed
 // before the SMTP transaction starts, so a send interrupted between the server's acceptance and our commit is found
-// still `sending` and marked `uncertain` for a person, never sent again.
+// still `sending` and marked `uncertain` for a person, never sent again. A send keeps the links its message contained
+// (a click redirects only to one of them). Every tracking hit (an open through the pixel, a click through the
+// redirect) is a `tracking_events` row, raw (time, IP, user agent, method) and labelled human, privacy_proxy or
+// scanner with the reason.
 // A shipped migration is never edited.
 
 extension Migrations {
     static let sendStates0024 = ["sending", "sent", "retrying", "failed", "uncertain"]
-    static let newTables0024 = ["mailboxes", "sends"]
+    static let newTables0024 = ["mailboxes", "sends", "tracking_events"]
     static let followupColumns0024 = ["contact_id", "touch_number", "channel", "due_date", "state", "message_draft_id", "reminder_sent", "completed_at"]
 
     /// A follow-up a sequence made (a call, a LinkedIn touch, a manual email, an action item), completed or skipped,
@@ -30,7 +33,7 @@ extension Migrations {
         """
     }
 
-    static func mailboxColumns0024<C: DDLColumn>(_: C.Type, text: String) -> (mailboxes: [C], sends: [C]) {
+    static func mailboxColumns0024<C: DDLColumn>(_: C.Type, text: String) -> (mailboxes: [C], sends: [C], tracking: [C]) {
         (
             mailboxes: [
                 .raw("email \(text) NOT NULL CONSTRAINT ck_mailboxes__email CHECK (length(email) BETWEEN 3 AND 320)"),
@@ -39,7 +42,8 @@ extension Migrations {
                 .bool("password_set", default: false),
                 .int("daily_limit", default: 2000, min: 1, max: 100_000), .int("per_minute_limit", default: 30, min: 1, max: 1_000),
                 .int("per_domain_daily_limit", default: 50, min: 1, max: 100_000),
-                .text("signature"), .bool("tracking", default: true), .vocab("status", ["active", "paused"], default: "active"),
+                .text("signature"), .bool("tracking", default: true), .int("scanner_window_seconds", default: 60, min: 0, max: 3_600),
+                .vocab("status", ["active", "paused"], default: "active"),
             ],
             sends: [
                 .ref("enrollment_id", "enrollments", required: true, cascade: true), .int("step_position", default: 1, min: 1, max: 100),
@@ -50,7 +54,13 @@ extension Migrations {
                 .ref("touchpoint_id", "touchpoints", required: false, cascade: false),
                 .text("recipient"), .text("recipient_domain"), .text("subject"), .vocab("ab_group", ["A", "B"], default: nil),
                 .int("attempts", default: 1, min: 1, max: 100), .text("smtp_reply"), .ts("sent_at", defaultNow: false),
-                .ts("next_attempt_at", defaultNow: false),
+                .ts("next_attempt_at", defaultNow: false), .json("links", array: true, nullable: false),
+            ],
+            tracking: [
+                .ref("send_id", "sends", required: true, cascade: true), .ref("contact_id", "contacts", required: false, cascade: true),
+                .vocab("kind", ["open", "click"], default: nil), .int("link", default: nil, min: 0, max: 1_000), .text("url"),
+                .vocab("method", ["GET", "HEAD", "POST"], default: "GET"), .text("ip"), .text("user_agent"),
+                .vocab("label", ["human", "privacy_proxy", "scanner"], default: nil), .text("reason"), .ts("occurred_at", defaultNow: true),
             ]
         )
     }
@@ -72,6 +82,8 @@ extension Migrations {
         "CREATE INDEX ix_sends_contact ON sends (contact_id, sent_at)",
         "CREATE INDEX ix_sequences_mailbox ON sequences (mailbox_id)",
         "CREATE INDEX ix_enrollments_mailbox ON enrollments (mailbox_id)",
+        "CREATE INDEX ix_tracking_events_send ON tracking_events (send_id, occurred_at)",
+        "CREATE INDEX ix_tracking_events_contact ON tracking_events (contact_id, occurred_at)",
     ]
 
     static let mailboxesSQLite0024: [String] =
@@ -87,6 +99,7 @@ extension Migrations {
             """,
         ]
         + SQLiteDDL.table("sends", sqliteColumns0024.sends)
+        + SQLiteDDL.table("tracking_events", sqliteColumns0024.tracking)
         + SQLiteDDL.addColumns("sequences", [.ref("mailbox_id", "mailboxes", required: false, cascade: false)])
         + SQLiteDDL.addColumns("enrollments", [
             .ref("mailbox_id", "mailboxes", required: false, cascade: false), .text("waiting_reason"), .ts("last_step_at", defaultNow: false),
@@ -123,6 +136,7 @@ extension Migrations {
             """,
         ]
         + PostgresDDL.table("sends", postgresColumns0024.sends)
+        + PostgresDDL.table("tracking_events", postgresColumns0024.tracking)
         + PostgresDDL.addColumns("sequences", [.ref("mailbox_id", "mailboxes", required: false, cascade: false)])
         + PostgresDDL.addColumns("enrollments", [
             .ref("mailbox_id", "mailboxes", required: false, cascade: false), .text("waiting_reason"), .ts("last_step_at", defaultNow: false),

@@ -115,7 +115,17 @@ public struct SequenceRepository: Sendable {
         }
         var counts: [String: JSONValue] = Dictionary(uniqueKeysWithValues: Vocabulary.enrollmentState.map { ($0, JSONValue.int(0)) })
         for row in rows { counts[try row.decode(column: "state", as: String.self)] = .int(try row.decode(column: "n", as: Int64.self)) }
-        return ["sequence": sequence.json, "steps": .array(steps.map(\.json)), "enrollments": .object(counts)]
+        let sendRows = try await database.withConnection { sql in
+            try await sql.raw(
+                "SELECT s.state, count(*) AS n FROM sends s JOIN enrollments e ON e.id = s.enrollment_id WHERE e.sequence_id = \(database.dialect.bind(id)) GROUP BY s.state"
+            ).all()
+        }
+        var sends: [String: JSONValue] = Dictionary(uniqueKeysWithValues: Vocabulary.sendState.map { ($0, JSONValue.int(0)) })
+        for row in sendRows { sends[try row.decode(column: "state", as: String.self)] = .int(try row.decode(column: "n", as: Int64.self)) }
+        return [
+            "sequence": sequence.json, "steps": .array(steps.map(\.json)), "enrollments": .object(counts), "sends": .object(sends),
+            "tracking": try await MessageLinkRepository(database: database).counts(sequence: id),
+        ]
     }
 
     /// Stops an enrolment by hand (or for `reason`); one already finished or stopped is returned as it is.
