@@ -99,14 +99,18 @@ public struct SequenceRunner: Sendable {
         report.items += try await markUncertain()
         try await resumePaused(now: now)
         var seen: [UUID] = []
+        var unreachable = Set<UUID>()
         while seen.count < limit {
-            guard let claimed = try await claim(now: now, excluding: seen) else { break }
+            guard let claimed = try await claim(now: now, excluding: seen, unreachable: unreachable) else { break }
             seen.append(claimed.enrollmentID)
             switch claimed {
             case .done(let item):
                 report.items.append(item)
             case .send(let pending):
-                report.items.append(try await deliver(pending, now: now))
+                let item = try await deliver(pending, now: now)
+                // A server that cannot be reached is not tried again for every other message of this run.
+                if item.action == "retrying", item.detail.contains("could not reach") { unreachable.insert(pending.mailboxID) }
+                report.items.append(item)
             }
         }
         return report
@@ -186,7 +190,7 @@ public struct SequenceRunner: Sendable {
     }
 
     /// The next due enrolment, locked, with what its step does now; nil when nothing (else) is due.
-    func claim(now: Date, excluding seen: [UUID]) async throws -> Claimed? {
+    func claim(now: Date, excluding seen: [UUID], unreachable: Set<UUID> = []) async throws -> Claimed? {
         let d = database.dialect
         let engine = database.engine
         let at = d.bind(.string(Timestamp.format(now)), as: .timestamp)
@@ -199,12 +203,12 @@ public struct SequenceRunner: Sendable {
                   let id = try d.decode(row, "id", as: .uuid).stringValue.flatMap(UUID.init(uuidString:)),
                   let enrollment = try await store.fetch(Entities.enrollments, id, on: sql)
             else { return nil }
-            return try await decide(enrollment, now: now, on: sql)
+            return try await decide(enrollment, now: now, unreachable: unreachable, on: sql)
         }
     }
 
     /// What the enrolment's current step does at `now`, written in the claiming transaction.
-    func decide(_ enrollment: Record, now: Date, on sql: any SQLDatabase) async throws -> Claimed {
+    func decide(_ enrollment: Record, now: Date, unreachable: Set<UUID> = [], on sql: any SQLDatabase) async throws -> Claimed {
         let id = enrollment.id
         let contactID = enrollment.uuid("contact_id")
         func done(_ action: String, _ step: Int, _ detail: String, until: Date? = nil, _ changes: [String: JSONValue]) async throws -> Claimed {
@@ -269,6 +273,9 @@ public struct SequenceRunner: Sendable {
         }
         guard let email = contact.string("email") else {
             return try await pause(position, "the contact has no email address: add one, then resume")
+        }
+        if unreachable.contains(mailboxID) {
+            return try await wait(position, until: now.addingTimeInterval(300), "the mailbox's SMTP server could not be reached in this run: tried again in 5 minutes")
         }
         if let (until, why) = try await capped(mailbox, recipientDomain: Self.domain(of: email), now: now, on: sql) {
             return try await wait(position, until: until, why)
@@ -432,7 +439,14 @@ public struct SequenceRunner: Sendable {
     func recordFailure(_ pending: PendingSend, _ error: MailError, now: Date) async throws -> Item {
         let d = database.dialect
         let reply: String
-        if case .rejected(_, let r) = error { reply = r.description } else { reply = error.description }
+        let said: String
+        if case .rejected(_, let r) = error {
+            reply = r.description
+            said = "the server answered \(r)"
+        } else {
+            reply = error.description
+            if case .connection = error { said = "could not reach the server (\(error))" } else { said = "\(error)" }
+        }
         func item(_ action: String, _ detail: String, until: Date? = nil) -> Item {
             Item(enrollmentID: pending.enrollmentID, contactID: pending.contactID, step: pending.step, action: action, detail: detail, until: until)
         }
@@ -446,7 +460,7 @@ public struct SequenceRunner: Sendable {
         }
         if error.isTransient && pending.attempts < Self.maxAttempts {
             let retry = now.addingTimeInterval(300 * pow(2, Double(pending.attempts - 1)))
-            let why = "step \(pending.step): the server answered \(reply); try \(pending.attempts + 1) of \(Self.maxAttempts) at \(Timestamp.format(retry))"
+            let why = "step \(pending.step): \(said); try \(pending.attempts + 1) of \(Self.maxAttempts) at \(Timestamp.format(retry))"
             try await database.transaction { sql in
                 try await store.update(Entities.sends, pending.sendID, [
                     "state": "retrying", "smtp_reply": .string(reply), "next_attempt_at": .string(Timestamp.format(retry)),

@@ -7,7 +7,7 @@ import TouchbaseStore
 /// What every page's layout shows: the navigation, who is signed in, the CSRF token its forms carry, a notice.
 enum Chrome {
     static let nav: [(path: String, label: String)] = [
-        ("/", "Today"), ("/companies", "Accounts"), ("/batches", "Batches"), ("/queues", "Queues"), ("/renewals", "Renewals"), ("/imports", "Data"),
+        ("/", "Today"), ("/companies", "Accounts"), ("/sequences", "Sequences"), ("/batches", "Batches"), ("/queues", "Queues"), ("/renewals", "Renewals"), ("/imports", "Data"),
         ("/agents", "Agents"),
     ]
 

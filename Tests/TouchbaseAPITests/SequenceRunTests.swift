@@ -120,6 +120,18 @@ struct SequenceRunTests {
             #expect(item(items, lenaEnrollment)?["detail"]?.stringValue?.contains("{{colleague.first_name}}") == true, "\(items)")
             let lena = try await api.get("/api/v1/enrollments/\(lenaEnrollment)")
             #expect(lena["state"] == "paused" && lena["waiting_reason"].stringValue?.contains("colleague") == true)
+
+            // The web page: the steps by day, who waits and why, what was sent; the list links to it.
+            let web = WebBrowser(api)
+            try await web.signIn(.member)
+            #expect(try await web.get("/sequences").text.contains("/sequences/\(sequence.id)"))
+            let board = try await web.get("/sequences/\(sequence.id)")
+            #expect(board.status == .ok)
+            for part in ["Steps by day", "1. auto email", "2. call", "+2 business days", "Lena", "no value for {{colleague.first_name}}",
+                         "from rob@touchbase.test", "America/New_York", "Opens and clicks", "1 sent"] {
+                #expect(board.text.contains(part), "the sequence page lacks \(part)")
+            }
+            #expect(try await web.get("/sequences/\(UUID().uuidString)").status == .notFound)
             var received = try smtp.received()
             try #require(received.count == 1)
             let first = Self.headers(received[0].bytes)

@@ -1,8 +1,9 @@
 """A real SMTP server on loopback for the mail tests (PyPI aiosmtpd), or a deliberately broken one.
 
 usage: smtp_server.py MODE OUTDIR
-MODE: plain | starttls | implicit | inject | garbage
+MODE: plain | slow | starttls | implicit | inject | garbage
   plain     aiosmtpd without TLS; AUTH PLAIN/LOGIN (user rob, password secret) allowed in the clear
+  slow      plain, but each message is stored at once and its 250 reply comes only after 60 seconds
   starttls  aiosmtpd offering STARTTLS, requiring it before MAIL and before AUTH
   implicit  aiosmtpd behind TLS from the first byte
   inject    a raw server that answers STARTTLS with "220" and a second, injected reply in the same packet
@@ -48,7 +49,7 @@ def wait_for_stdin():
 
 port = free_port()
 
-if mode in ("plain", "starttls", "implicit"):
+if mode in ("plain", "slow", "starttls", "implicit"):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -71,6 +72,8 @@ if mode in ("plain", "starttls", "implicit"):
             with open(os.path.join(outdir, "%04d.json" % n), "w") as f:
                 json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos, "mail_options": envelope.mail_options,
                            "tls": session.ssl is not None, "login": login}, f)
+            if mode == "slow":
+                await asyncio.sleep(60)
             return "250 2.0.0 Ok: queued as TB%04d" % n
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -78,7 +81,7 @@ if mode in ("plain", "starttls", "implicit"):
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     kwargs = dict(hostname="127.0.0.1", port=port, authenticator=authenticator, decode_data=False)
-    if mode == "plain":
+    if mode in ("plain", "slow"):
         kwargs.update(auth_require_tls=False)
     elif mode == "starttls":
         kwargs.update(tls_context=tls_context(), require_starttls=True, auth_require_tls=True)

@@ -5,7 +5,8 @@ import SQLKit
 // audit triggers, never read by a face); `password_set` says whether one is kept. Its limits (a day, a minute, a
 // recipient domain a day) are what the runner holds sends to. A sequence sends from its mailbox (an enrolment may
 // name another); an enrolment that waits says why in `waiting_reason` (its `next_run_at` says until when); a contact
-// may have an IANA `time_zone` for the send window. A send is one step's message to one enrolment: at most one per
+// may have an IANA `time_zone` for the send window. An active enrolment written without a next run (by any face or
+// plain SQL) is due at once. A send is one step's message to one enrolment: at most one per
 // enrolment and step (so no runner, however many race, sends a step twice); it is written `sending` and committed
 // before the SMTP transaction starts, so a send interrupted between the server's acceptance and our commit is found
 // still `sending` and marked `uncertain` for a person, never sent again. A send keeps the links its message contained
@@ -114,6 +115,11 @@ extension Migrations {
         + SQLiteDDL.retouch("followups", followupColumns0024 + ["enrollment_id", "step_position"])
         + [
             """
+            CREATE TRIGGER enrollments_due_at_once AFTER INSERT ON enrollments
+            WHEN NEW.next_run_at IS NULL AND NEW.state = 'active'
+            BEGIN UPDATE enrollments SET next_run_at = NEW.created_at WHERE id = NEW.id; END
+            """,
+            """
             CREATE TRIGGER followups_move_enrollment AFTER UPDATE OF state ON followups
             WHEN NEW.enrollment_id IS NOT NULL AND NEW.state IN ('completed','skipped') AND OLD.state NOT IN ('completed','skipped')
             BEGIN
@@ -150,6 +156,17 @@ extension Migrations {
         + PostgresDDL.retouch("enrollments", postgresColumns0022.enrollments.compactMap(\.name) + ["mailbox_id", "waiting_reason", "last_step_at"])
         + PostgresDDL.retouch("followups", followupColumns0024 + ["enrollment_id", "step_position"])
         + [
+            """
+            CREATE FUNCTION touchbase_enrollments_due_at_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.next_run_at IS NULL AND NEW.state = 'active' THEN NEW.next_run_at := now(); END IF;
+                RETURN NEW;
+            END $$
+            """,
+            """
+            CREATE TRIGGER enrollments_due_at_once BEFORE INSERT ON enrollments
+            FOR EACH ROW EXECUTE FUNCTION touchbase_enrollments_due_at_once()
+            """,
             """
             CREATE FUNCTION touchbase_followups_move_enrollment() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN

@@ -157,4 +157,104 @@ public struct SequenceRepository: Sendable {
             "state": "active", "paused_until": .null, "next_run_at": .string(Timestamp.format(now)),
         ])
     }
+
+    /// A sequence's board for the web page: each step with the people at it and what it has sent, the next `days`
+    /// local days by step (how many enrolments come due each day, in the sequence's zone; `waiting` those waiting for a
+    /// task or a person, `later` beyond), the enrolments that wait or are paused with why, the stop reasons, the A/B
+    /// split (enrolled, sent, replied per group, with the experiment statistics' verdict on replies) and the tracking
+    /// hits by label.
+    public func board(_ id: UUID, from now: Date = Date(), days: Int = 10) async throws -> JSONValue {
+        let overview = try await overview(id)
+        let sequence = try await store.get(Entities.sequences, id)
+        let d = database.dialect
+        let zone = TimeZone(identifier: sequence.string("time_zone") ?? "UTC") ?? TimeZone(identifier: "UTC")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        func localDay(_ date: Date) -> String {
+            let p = calendar.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", p.year ?? 0, p.month ?? 0, p.day ?? 0)
+        }
+        let dayList = (0..<days).map { localDay(calendar.date(byAdding: .day, value: $0, to: now)!) }
+        let rows = try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT e.id, e.contact_id, e.state, e.stop_reason, e.current_step, e.next_run_at, e.waiting_reason, e.ab_group,
+                    c.full_name, c.email,
+                    (SELECT count(*) FROM sends s WHERE s.enrollment_id = e.id AND s.state = 'sent') AS sent,
+                    (SELECT count(*) FROM replies r WHERE r.contact_id = e.contact_id AND r.created_at >= e.created_at) AS replied
+                FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+                WHERE e.sequence_id = \(d.bind(id)) ORDER BY e.id LIMIT 20000
+                """
+            ).all()
+        }
+        struct Row { let id, contact, state, name: String; let stop: String?; let step: Int; let next: Date?; let why: String?; let group: String?; let sent, replied: Int }
+        let enrolments: [Row] = try rows.map { row in
+            Row(
+                id: try d.decode(row, "id", as: .uuid).stringValue ?? "", contact: try d.decode(row, "contact_id", as: .uuid).stringValue ?? "",
+                state: try row.decode(column: "state", as: String.self),
+                name: try row.decode(column: "full_name", as: String?.self) ?? (try row.decode(column: "email", as: String?.self) ?? ""),
+                stop: try row.decode(column: "stop_reason", as: String?.self), step: try row.decode(column: "current_step", as: Int.self),
+                next: try d.decode(row, "next_run_at", as: .timestamp).stringValue.flatMap(Timestamp.parse),
+                why: try row.decode(column: "waiting_reason", as: String?.self), group: try row.decode(column: "ab_group", as: String?.self),
+                sent: try row.decode(column: "sent", as: Int.self), replied: try row.decode(column: "replied", as: Int.self))
+        }
+        let sendRows = try await database.withConnection { sql in
+            try await sql.raw(
+                "SELECT s.step_position, s.state, count(*) AS n FROM sends s JOIN enrollments e ON e.id = s.enrollment_id WHERE e.sequence_id = \(d.bind(id)) GROUP BY s.step_position, s.state"
+            ).all()
+        }
+        var sendsByStep: [Int: [String: Int64]] = [:]
+        for row in sendRows {
+            sendsByStep[try row.decode(column: "step_position", as: Int.self), default: [:]][try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int64.self)
+        }
+        let steps = (overview["steps"]?.arrayValue ?? []).map { step -> JSONValue in
+            let position = Int(step["position"]?.intValue ?? 0)
+            let here = enrolments.filter { $0.step == position && ($0.state == "active" || $0.state == "paused") }
+            var grid: [JSONValue] = dayList.map { day in .int(Int64(here.filter { $0.state == "active" && $0.next.map(localDay) == day }.count)) }
+            let overdue = here.filter { $0.state == "active" && ($0.next.map { localDay($0) < dayList[0] } ?? false) }.count
+            grid[0] = .int((grid[0].intValue ?? 0) + Int64(overdue))
+            var out = step.objectValue ?? [:]
+            out["at_step"] = .int(Int64(here.count))
+            out["grid"] = .array(grid)
+            out["waiting"] = .int(Int64(here.filter { $0.state == "active" && $0.next == nil }.count))
+            out["paused"] = .int(Int64(here.filter { $0.state == "paused" }.count))
+            out["later"] = .int(Int64(here.filter { $0.state == "active" && ($0.next.map { localDay($0) > dayList[days - 1] } ?? false) }.count))
+            out["sends"] = .object((sendsByStep[position] ?? [:]).mapValues { .int($0) })
+            return .object(out)
+        }
+        let waiting: [JSONValue] = enrolments.filter { ($0.state == "active" || $0.state == "paused") && $0.why != nil }
+            .sorted { ($0.next ?? .distantFuture) < ($1.next ?? .distantFuture) }.prefix(100).map { row in
+                [
+                    "enrollment_id": .string(row.id), "contact_id": .string(row.contact), "name": .string(row.name), "state": .string(row.state),
+                    "step": .int(Int64(row.step)), "until": row.next.map { .string(Timestamp.format($0)) } ?? .null, "reason": .string(row.why ?? ""),
+                ]
+            }
+        var stops: [String: Int64] = [:]
+        for row in enrolments where row.state == "stopped" { stops[row.stop ?? "manual", default: 0] += 1 }
+        let split = (overview["steps"]?.arrayValue ?? []).contains { ($0["variants"]?.arrayValue?.isEmpty == false) }
+        var ab: JSONValue = .null
+        if split {
+            let groups = ["A", "B"].map { g -> GroupCounts in
+                let members = enrolments.filter { $0.group == g }
+                return GroupCounts(group: g, prospects: members.count, sent: members.filter { $0.sent > 0 }.count,
+                                   replies: members.filter { $0.sent > 0 && $0.replied > 0 }.count, meetings: 0, opportunities: 0)
+            }
+            let verdict = ExperimentVerdict(groups: groups, metric: "replies")
+            ab = [
+                "groups": .array(groups.map { g in
+                    ["group": .string(g.group), "enrolled": .int(Int64(g.prospects)), "sent": .int(Int64(g.sent)), "replied": .int(Int64(g.replies)),
+                     "reply_rate": g.sent > 0 ? .double(Double(g.replies) / Double(g.sent)) : .null]
+                }),
+                "verdict": .string(verdict.label), "p_value": verdict.pValue.map { .double($0) } ?? .null, "method": verdict.method.map { .string($0) } ?? .null,
+                "needed": .object(verdict.needed.mapValues { .int(Int64($0)) }), "minimum_sent": .int(Int64(verdict.minimumSent)),
+            ]
+        }
+        var out = overview.objectValue ?? [:]
+        out["steps"] = .array(steps)
+        out["days"] = .array(dayList.map { .string($0) })
+        out["waiting"] = .array(waiting)
+        out["stops"] = .object(stops.mapValues { .int($0) })
+        out["ab"] = ab
+        return .object(out)
+    }
 }
