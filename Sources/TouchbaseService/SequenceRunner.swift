@@ -176,7 +176,7 @@ public struct SequenceRunner: Sendable {
         let enrollmentID: UUID
         let contactID: UUID
         let mailboxID: UUID
-        let draftID: UUID
+        let draftID: UUID?
         let step: Int
         let nextStep: Int?
         let attempts: Int
@@ -409,7 +409,7 @@ public struct SequenceRunner: Sendable {
         try await database.transaction { sql in
             let touch = try await store.insert(Entities.touchpoints, try Entities.touchpoints.validate([
                 "contact_id": .string(pending.contactID.lowercased), "channel": "email", "direction": "outbound", "subject": .string(pending.subject),
-                "content": .string(pending.text), "sent_at": at, "outcome": "sent", "message_draft_id": .string(pending.draftID.lowercased),
+                "content": .string(pending.text), "sent_at": at, "outcome": "sent", "message_draft_id": pending.draftID.map { .string($0.lowercased) } ?? .null,
                 "touch_number": pending.step <= 20 ? .int(Int64(pending.step)) : .null,
                 "metadata": [
                     "message_id": .string(pending.messageID), "send_id": .string(pending.sendID.lowercased),
@@ -419,7 +419,7 @@ public struct SequenceRunner: Sendable {
             try await store.update(Entities.sends, pending.sendID, [
                 "state": "sent", "smtp_reply": .string(reply), "sent_at": at, "next_attempt_at": .null, "touchpoint_id": .string(touch.id.lowercased),
             ], on: sql)
-            try await store.update(Entities.messageDrafts, pending.draftID, ["approval_status": "sent"], on: sql)
+            if let draft = pending.draftID { try await store.update(Entities.messageDrafts, draft, ["approval_status": "sent"], on: sql) }
             var moves: [String: JSONValue] = ["last_step_at": at, "waiting_reason": .null]
             if let next = pending.nextStep {
                 moves["current_step"] = .int(Int64(next))
@@ -491,18 +491,20 @@ public struct SequenceRunner: Sendable {
         }
         let enrollmentID = send.uuid("enrollment_id")!
         if sent {
-            guard let enrollment = try await store.select(Entities.enrollments, where: [("id", .string(enrollmentID.lowercased))]).first,
-                  let draft = try await store.select(
-                      Entities.messageDrafts, where: [("contact_id", send["contact_id"]), ("subject_line", send["subject"])], order: "t.id DESC", limit: 1
-                  ).first
-            else { throw DomainError.refused("The send's enrollment or draft is gone: stop the enrollment instead.") }
+            guard let enrollment = try await store.select(Entities.enrollments, where: [("id", .string(enrollmentID.lowercased))]).first else {
+                throw DomainError.refused("The send's enrollment is gone.")
+            }
+            // The draft the runner rendered for it: the contact's newest with this subject.
+            let draft = try await store.select(
+                Entities.messageDrafts, where: [("contact_id", send["contact_id"]), ("subject_line", send["subject"])], order: "t.id DESC", limit: 1
+            ).first
             let steps = try await store.select(Entities.sequenceSteps, where: [("sequence_id", enrollment["sequence_id"])], order: "t.position")
             let position = send.int("step_position")
             try await recordSent(PendingSend(
                 sendID: id, enrollmentID: enrollmentID, contactID: send.uuid("contact_id")!, mailboxID: send.uuid("mailbox_id") ?? id,
-                draftID: draft.id, step: position, nextStep: steps.first { $0.int("position") > position }?.int("position"),
+                draftID: draft?.id, step: position, nextStep: steps.first { $0.int("position") > position }?.int("position"),
                 attempts: send.int("attempts"), from: "", helo: "", to: send.string("recipient") ?? "", subject: send.string("subject") ?? "",
-                text: draft.string("body") ?? "", messageID: send.string("message_id") ?? "", bytes: []
+                text: draft?.string("body") ?? "", messageID: send.string("message_id") ?? "", bytes: []
             ), reply: "resolved by hand: sent", now: send.string("sent_at").flatMap(Timestamp.parse) ?? now)
         } else {
             let d = database.dialect

@@ -81,7 +81,8 @@ struct SequenceRunTests {
             ])
             #expect(sequence.status == .created, "\(sequence.text)")
             for step: JSONValue in [
-                ["position": 1, "kind": "auto_email", "subject": "{{colleague.first_name}} suggested I write, {{first_name}}", "body": .string(Self.firstBody)],
+                ["position": 1, "kind": "auto_email", "subject": "{{colleague.first_name}} suggested I write, {{first_name}}", "body": .string(Self.firstBody),
+                 "variants": [["subject": "{{colleague.first_name}} said you'd want this, {{first_name}}"]]],
                 ["position": 2, "kind": "call", "delay_days": 2],
                 ["position": 3, "kind": "auto_email", "delay_days": 1, "same_thread": true, "body": "Hi {{first_name}}, any thoughts on my note below? {{sender.first_name}}"],
             ] {
@@ -132,13 +133,21 @@ struct SequenceRunTests {
                 #expect(board.text.contains(part), "the sequence page lacks \(part)")
             }
             #expect(try await web.get("/sequences/\(UUID().uuidString)").status == .notFound)
+            // Lena's enrolment stopped from the page's form, audited as the person who pressed it.
+            #expect(try await web.post("/do/stop_enrollment", ["enrollment_id": lenaEnrollment, "_back": "/sequences/\(sequence.id)"]).status == .seeOther)
+            let lenaStopped = try await api.get("/api/v1/enrollments/\(lenaEnrollment)")
+            #expect(lenaStopped["state"] == "stopped" && lenaStopped["stop_reason"] == "manual", "\(lenaStopped.text)")
             var received = try smtp.received()
             try #require(received.count == 1)
             let first = Self.headers(received[0].bytes)
             let firstText = String(decoding: received[0].bytes, as: UTF8.self)
             #expect(first["from"] == "Rob Lane <rob@touchbase.test>", "\(first)")
             #expect(first["to"] == "Sue Park <sue@northwind.example>")
-            #expect(first["subject"] == "Xavier suggested I write, Sue")
+            // The A/B group is fixed by the contact's id; group B gets the step's variant.
+            let group = try await api.get("/api/v1/enrollments/\(sueEnrollment)")["ab_group"].stringValue
+            let firstSubject = group == "B" ? "Xavier said you'd want this, Sue" : "Xavier suggested I write, Sue"
+            #expect(group == "A" || group == "B")
+            #expect(first["subject"] == firstSubject)
             #expect(first["date"] == "Fri, 12 Mar 2027 14:30:00 +0000")
             #expect(first["list-unsubscribe-post"] == "List-Unsubscribe=One-Click")
             #expect(first["content-type"]?.hasPrefix("multipart/alternative") == true)
@@ -178,7 +187,7 @@ struct SequenceRunTests {
             received = try smtp.received()
             try #require(received.count == 2)
             let third = Self.headers(received[1].bytes)
-            #expect(third["subject"] == "Re: Xavier suggested I write, Sue", "\(third)")
+            #expect(third["subject"] == "Re: " + firstSubject, "\(third)")
             #expect(third["in-reply-to"] == "<\(messageID)>" && third["references"] == "<\(messageID)>")
             let done = try await api.get("/api/v1/enrollments/\(sueEnrollment)")
             #expect(done["state"] == "finished" && done["ended_at"].stringValue != nil, "\(done.text)")
@@ -401,6 +410,23 @@ struct SequenceRunTests {
             #expect(reports.map { $0.count("sent") }.reduce(0, +) == 12, "\(reports.map(\.json))")
             let recipients = try smtp.received().flatMap { ($0.envelope["to"] as? [String]) ?? [] }
             #expect(recipients.sorted() == emails.sorted(), "each person once: \(recipients)")
+        }
+    }
+
+    @Test("a recipient domain's daily cap delays the rest until the next UTC day, saying so",
+          .enabled(if: SMTPPeer.python != nil, Comment(rawValue: SMTPPeer.skipped)), arguments: TestEngine.all)
+    func domainCap(engine: TestEngine) async throws {
+        let smtp = try SMTPPeer.start("plain")
+        defer { smtp.stop() }
+        try await APIHarness.run(engine) { api in
+            let emails = ["ann@acme.example", "ben@acme.example", "cat@acme.example", "dan@other.example"]
+            let set = try await Self.setUp(api, smtp: smtp, emails: emails, mailbox: ["per_domain_daily_limit": 2, "tracking": false])
+            let report = try await SequenceRunner(database: api.database, publicURL: "https://tb.example.com").runDue(now: Timestamp.parse("2027-04-05T10:00:00Z")!)
+            #expect(report.count("sent") == 3, "\(report.json)")
+            let cat = report.items.first { $0.enrollmentID.lowercased == set.enrollments["cat@acme.example"] }
+            #expect(cat?.action == "delayed" && cat?.detail.contains("went to acme.example today") == true, "\(report.json)")
+            #expect(cat?.until == Timestamp.parse("2027-04-06T00:00:00Z"))
+            #expect(try smtp.received().count == 3)
         }
     }
 }
