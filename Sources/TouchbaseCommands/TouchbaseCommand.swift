@@ -62,7 +62,7 @@ public struct Serve: AsyncParsableCommand {
             // Sequences' due steps every TOUCHBASE_SEQUENCE_INTERVAL seconds (default 10; 0 turns the runner off).
             let interval = ProcessInfo.processInfo.environment["TOUCHBASE_SEQUENCE_INTERVAL"].flatMap(Double.init) ?? 10
             let sequences = SequenceService(
-                runner: SequenceRunner.fromEnvironment(database: database), interval: .milliseconds(Int64(max(interval, 1) * 1_000)),
+                runner: SequenceRunner.fromEnvironment(database: database, publicURL: "http://\(settings.host):\(settings.port)"), interval: .milliseconds(Int64(max(interval, 1) * 1_000)),
                 enabled: interval > 0, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(

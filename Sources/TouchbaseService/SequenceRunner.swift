@@ -55,11 +55,13 @@ public struct SequenceRunner: Sendable {
     /// The runner as the environment sets it up: `TOUCHBASE_PUBLIC_URL` (where /u/TOKEN links point; default
     /// http://127.0.0.1:8080), `TOUCHBASE_SEND_LEASE_SECONDS` (how long a send may be in flight before it is called
     /// uncertain; default 300) and `TOUCHBASE_SMTP_CA_FILE` (certificates to trust besides the system's).
-    public static func fromEnvironment(database: Database, environment: [String: String] = ProcessInfo.processInfo.environment) -> SequenceRunner {
+    public static func fromEnvironment(
+        database: Database, environment: [String: String] = ProcessInfo.processInfo.environment, publicURL fallback: String = "http://127.0.0.1:8080"
+    ) -> SequenceRunner {
         let lease = environment["TOUCHBASE_SEND_LEASE_SECONDS"].flatMap(TimeInterval.init).map { max(1, $0) } ?? 300
         return SequenceRunner(
             database: database, transport: SMTPTransport(caFile: environment["TOUCHBASE_SMTP_CA_FILE"]),
-            publicURL: environment["TOUCHBASE_PUBLIC_URL"] ?? "http://127.0.0.1:8080", lease: lease)
+            publicURL: environment["TOUCHBASE_PUBLIC_URL"] ?? fallback, lease: lease)
     }
 
     /// What one run did, one item per enrolment it looked at.

@@ -365,6 +365,9 @@ struct SequenceRunTests {
             #expect(action("dan@acme.example")?.action == "delayed" && action("dan@acme.example")?.detail.contains("3 messages today") == true, "\(report.json)")
             #expect(action("dan@acme.example")?.until == Timestamp.parse("2027-04-06T00:00:00Z"))
             #expect(try smtp.received().count == 3)
+            // Tracking is off for this mailbox: no pixel, no redirects, no honeypot; the links are the message's own.
+            let plain = String(decoding: try smtp.received()[0].bytes, as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "")
+            #expect(!plain.contains("/t/o/") && !plain.contains("/t/c/") && plain.contains("href=3D\"https://example.com/pricing\""), "\(plain)")
 
             // The next day: the retry is a new SMTP transaction for the same send (still 451: tried again later); Dan's
             // message is taken by the server, and the runner dies before its commit.
