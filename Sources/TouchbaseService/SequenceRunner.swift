@@ -329,6 +329,8 @@ public struct SequenceRunner: Sendable {
             html: Self.html(rendered.text, links: links, tracking: mailbox.bool("tracking") ? (publicURL, token) : nil), messageID: messageID, date: now)
         message.inReplyTo = thread.last
         message.references = thread
+        // The same bytes on a retry: the boundary is the send's own (its token is in the message anyway).
+        message.boundary = "tb-" + token
         message.headers = [
             ("List-Unsubscribe", "<\(publicURL)/u/\(token)>, <mailto:\(sender)?subject=unsubscribe>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),

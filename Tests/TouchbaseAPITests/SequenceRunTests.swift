@@ -160,6 +160,23 @@ struct SequenceRunTests {
             let token = try #require(send["token"]?.stringValue)
             #expect(first["message-id"] == "<\(messageID)>")
             #expect(first["list-unsubscribe"] == "<http://127.0.0.1:8080/u/\(token)>, <mailto:rob@touchbase.test?subject=unsubscribe>", "\(first)")
+            // Byte for byte: what the server received is the message as it should be built, written out here.
+            let text = Self.firstBody.replacingOccurrences(of: "{{first_name}}", with: "Sue").replacingOccurrences(of: "{{colleague.first_name}}", with: "Xavier")
+                .replacingOccurrences(of: "{{company.name}}", with: "Northwind Clinics").replacingOccurrences(of: "{{sender.first_name}}", with: "Rob")
+            let paragraphs = text.components(separatedBy: "\n\n").map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
+            let html = "<!DOCTYPE html>\n<html><body>\n" + paragraphs.joined(separator: "\n") + "\n"
+                + "<a href=\"http://127.0.0.1:8080/t/c/\(token)/0\" style=\"display:none\" aria-hidden=\"true\" tabindex=\"-1\"></a>\n"
+                + "<img src=\"http://127.0.0.1:8080/t/o/\(token)\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">\n"
+                + "</body></html>\n"
+            var expected = MailMessage(
+                from: try MailAddress("rob@touchbase.test", name: "Rob Lane"), to: [try MailAddress("sue@northwind.example", name: "Sue Park")],
+                subject: firstSubject, text: text, html: html, messageID: messageID, date: Timestamp.parse("2027-03-12T14:30:00Z")!)
+            expected.headers = [
+                ("List-Unsubscribe", "<http://127.0.0.1:8080/u/\(token)>, <mailto:rob@touchbase.test?subject=unsubscribe>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ]
+            expected.boundary = "tb-" + token
+            #expect(received[0].bytes == expected.rendered(), "\(firstText)")
             let touch = try await api.get("/api/v1/touchpoints/\(send["touchpoint_id"]?.stringValue ?? "")")
             #expect(touch["channel"] == "email" && touch["direction"] == "outbound" && touch["touch_number"] == 1, "\(touch.text)")
             #expect(touch["metadata"]["message_id"] == .string(messageID))
