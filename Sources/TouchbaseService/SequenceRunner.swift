@@ -292,29 +292,35 @@ public struct SequenceRunner: Sendable {
                 "next_run_at": .null, "waiting_reason": .string("step \(position)'s send is \(state); not sent again"),
             ])
         }
-        // The message, rendered for this contact and checked before it can go.
-        let rendered: (subject: String, text: String)
-        do {
-            rendered = try await render(step, group: enrollment.string("ab_group"), contact: contact, mailbox: mailbox, enrollmentID: id, on: sql)
-        } catch let problem as MergeTemplate.Problem {
-            return try await pause(position, "step \(position): \(problem.message)")
-        }
-        var company: Record?
-        if let companyID = contact.uuid("company_id") { company = try await store.fetch(Entities.companies, companyID, on: sql) }
+        // The message, rendered for this contact and checked before it can go; a retry sends the draft it made.
         let sameThread = step.bool("same_thread") && position != steps.first?.int("position")
-        let flags = DraftQC.check(
-            subject: rendered.subject, body: rendered.text, channel: "email", touchType: sameThread ? "reply_draft" : "email",
-            firstName: contact.string("first_name"), companyName: company?.string("name"))
-        let draft = try await store.insert(Entities.messageDrafts, try Entities.messageDrafts.validate([
-            "contact_id": .string(contact.id.lowercased), "channel": "email", "touch_number": position <= 20 ? .int(Int64(position)) : .null,
-            "touch_type": sameThread ? "reply_draft" : "email", "subject_line": .string(rendered.subject), "body": .string(rendered.text),
-            "ab_group": enrollment["ab_group"],
-        ], mode: .create), on: sql)
-        try await store.update(Entities.messageDrafts, draft.id, [
-            "qc_passed": .bool(flags.isEmpty), "qc_flags": .array(flags.map(\.json)), "approval_status": flags.isEmpty ? "ready" : "draft",
-        ], on: sql)
-        if !flags.isEmpty {
-            return try await pause(position, "step \(position) did not pass QC (draft \(draft.id.lowercased)): \(flags.map(\.message).joined(separator: "; "))")
+        let rendered: (subject: String, text: String)
+        let draft: Record
+        if let earlier = try await existing?.uuid("message_draft_id").asyncFlatMap({ try await store.fetch(Entities.messageDrafts, $0, on: sql) }) {
+            draft = earlier
+            rendered = (earlier.string("subject_line") ?? "", earlier.string("body") ?? "")
+        } else {
+            do {
+                rendered = try await render(step, group: enrollment.string("ab_group"), contact: contact, mailbox: mailbox, enrollmentID: id, on: sql)
+            } catch let problem as MergeTemplate.Problem {
+                return try await pause(position, "step \(position): \(problem.message)")
+            }
+            var company: Record?
+            if let companyID = contact.uuid("company_id") { company = try await store.fetch(Entities.companies, companyID, on: sql) }
+            let flags = DraftQC.check(
+                subject: rendered.subject, body: rendered.text, channel: "email", touchType: sameThread ? "reply_draft" : "email",
+                firstName: contact.string("first_name"), companyName: company?.string("name"))
+            draft = try await store.insert(Entities.messageDrafts, try Entities.messageDrafts.validate([
+                "contact_id": .string(contact.id.lowercased), "channel": "email", "touch_number": position <= 20 ? .int(Int64(position)) : .null,
+                "touch_type": sameThread ? "reply_draft" : "email", "subject_line": .string(rendered.subject), "body": .string(rendered.text),
+                "ab_group": enrollment["ab_group"],
+            ], mode: .create), on: sql)
+            try await store.update(Entities.messageDrafts, draft.id, [
+                "qc_passed": .bool(flags.isEmpty), "qc_flags": .array(flags.map(\.json)), "approval_status": flags.isEmpty ? "ready" : "draft",
+            ], on: sql)
+            if !flags.isEmpty {
+                return try await pause(position, "step \(position) did not pass QC (draft \(draft.id.lowercased)): \(flags.map(\.message).joined(separator: "; "))")
+            }
         }
         // The send, committed before the server sees it.
         let sender = mailbox.string("email")!
@@ -352,7 +358,7 @@ public struct SequenceRunner: Sendable {
                 "mailbox_id": .string(mailboxID.lowercased), "state": "sending", "message_id": .string(messageID), "token": .string(token),
                 "recipient": .string(email), "recipient_domain": .string(Self.domain(of: email)), "subject": .string(rendered.subject),
                 "ab_group": enrollment["ab_group"], "attempts": 1, "sent_at": .string(Timestamp.format(now)), "next_attempt_at": .string(leaseEnd),
-                "links": .array(links.map { .string($0) }),
+                "links": .array(links.map { .string($0) }), "message_draft_id": .string(draft.id.lowercased),
             ], on: sql).id
         }
         try await store.update(Entities.enrollments, id, [
@@ -498,10 +504,7 @@ public struct SequenceRunner: Sendable {
             guard let enrollment = try await store.select(Entities.enrollments, where: [("id", .string(enrollmentID.lowercased))]).first else {
                 throw DomainError.refused("The send's enrollment is gone.")
             }
-            // The draft the runner rendered for it: the contact's newest with this subject.
-            let draft = try await store.select(
-                Entities.messageDrafts, where: [("contact_id", send["contact_id"]), ("subject_line", send["subject"])], order: "t.id DESC", limit: 1
-            ).first
+            let draft = try await send.uuid("message_draft_id").asyncFlatMap { try await store.select(Entities.messageDrafts, where: [("id", .string($0.lowercased))]).first }
             let steps = try await store.select(Entities.sequenceSteps, where: [("sequence_id", enrollment["sequence_id"])], order: "t.position")
             let position = send.int("step_position")
             try await recordSent(PendingSend(
@@ -716,5 +719,13 @@ public struct SequenceRunner: Sendable {
             html += "<img src=\"\(tracking.base)/t/o/\(tracking.token)\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">\n"
         }
         return html + "</body></html>\n"
+    }
+}
+
+extension Optional {
+    /// The wrapped value through an async transform that may itself give nothing.
+    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -362,10 +362,8 @@ struct PostgresSession: ForwardingSQL {
 }
 
 /// Collects the engine's plan of every SELECT a piece of work runs, for tests that keep reads on indexes:
-/// `let plans = try await PlanRecorder.record { … }`. On PostgreSQL sequential and bitmap scans are disabled while a
-/// plan is asked for, so a plan says whether an index *can* serve the query whatever the table's size: on a test's few
-/// rows the planner may otherwise read a whole partial index into a bitmap and sort it (a bitmap cannot stop at a
-/// LIMIT), where at size it walks the ordered index and stops.
+/// `let plans = try await PlanRecorder.record { … }`. On PostgreSQL sequential scans are disabled while a plan is
+/// asked for, so a plan says whether an index *can* serve the query whatever the table's size.
 public final class PlanRecorder: @unchecked Sendable {
     public struct Entry: Sendable {
         public let sql: String
@@ -439,16 +437,10 @@ struct ExplainingSQL: ForwardingSQL {
         query.serialize(to: &serializer)
         let text = serializer.sql.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.uppercased().hasPrefix("SELECT") || text.uppercased().hasPrefix("WITH") {
-            if engine == .postgres {
-                try await inner.raw("SET enable_seqscan = off").run()
-                try await inner.raw("SET enable_bitmapscan = off").run()
-            }
+            if engine == .postgres { try await inner.raw("SET enable_seqscan = off").run() }
             let column = engine == .sqlite ? "detail" : "QUERY PLAN"
             let rows = try await inner.raw("\(Prefixed(prefix: engine == .sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ", query: query))").all()
-            if engine == .postgres {
-                try await inner.raw("RESET enable_seqscan").run()
-                try await inner.raw("RESET enable_bitmapscan").run()
-            }
+            if engine == .postgres { try await inner.raw("RESET enable_seqscan").run() }
             let plan = try rows.map { try $0.decode(column: column, as: String.self) }.joined(separator: "\n")
             recorder.add(PlanRecorder.Entry(sql: text, plan: plan))
         }

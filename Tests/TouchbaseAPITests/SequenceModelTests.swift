@@ -92,7 +92,9 @@ struct SequenceModelTests {
             // Every write is in the audit log: the enrolment's history.
             let history = try await api.get("/api/v1/audit-log?table_name=enrollments&record_id=\(enrolled.id)")
             let actions = history["data"].arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
-            #expect(actions.first == "insert" || actions.last == "insert", "\(history.text)")
+            // (On SQLite the trigger that makes a new enrolment due at once is one more update row, written in the
+            // same millisecond as the insert, so the order of the two is not fixed.)
+            #expect(actions.filter { $0 == "insert" }.count == 1, "\(history.text)")
             #expect(actions.filter { $0 == "update" }.count >= 3, "\(history.text)")
         }
     }

@@ -264,12 +264,12 @@ struct SequenceRunTests {
         let smtp = try SMTPPeer.start("plain")
         defer { smtp.stop() }
         try await APIHarness.run(engine) { api in
-            let set = try await Self.setUp(api, smtp: smtp, emails: ["ann@acme.example", "ben@acme.example"], steps: 2)
+            let set = try await Self.setUp(api, smtp: smtp, emails: ["ann@acme.example", "ben@acme.example", "cat@acme.example", "dan@acme.example"], steps: 2)
             let runner = SequenceRunner(database: api.database, publicURL: "https://tb.example.com", lease: 60)
             let report = try await runner.runDue(now: Date())
-            #expect(report.count("sent") == 2, "\(report.json)")
+            #expect(report.count("sent") == 4, "\(report.json)")
             let received = try smtp.received()
-            try #require(received.count == 2)
+            try #require(received.count == 4)
             let sends = try await api.get("/api/v1/sends")["data"].arrayValue ?? []
             func send(_ email: String) -> JSONValue? { sends.first { $0["recipient"] == .string(email) } }
             let ann = try #require(send("ann@acme.example")), ben = try #require(send("ben@acme.example"))
@@ -337,10 +337,17 @@ struct SequenceRunTests {
             #expect(try await api.send(.post, "/u/\(String(repeating: "a", count: 32))", headers: form, body: "List-Unsubscribe=One-Click").status == .notFound)
             let audit = try await api.get("/api/v1/audit-log?table_name=contacts&record_id=\(set.contacts["ann@acme.example"]!)")
             #expect(audit.text.contains("unsubscribe:\(ann["id"]?.stringValue ?? "")"), "\(audit.text)")
-            // Ben's second step goes the next business day; Ann's never does.
+            // Cat replies (any face: here the API) and Dan's message bounces: their enrolments stop with that reason.
+            #expect(try await api.post("/api/v1/replies", ["contact_id": .string(set.contacts["cat@acme.example"]!), "intent": "positive"]).status == .created)
+            let danTouch = try #require(send("dan@acme.example")?["touchpoint_id"]?.stringValue)
+            #expect(try await api.post("/api/v1/touchpoints/\(danTouch)/events", ["type": "bounced"]).status == .ok)
+            #expect(try await api.get("/api/v1/enrollments/\(set.enrollments["cat@acme.example"]!)")["stop_reason"] == "replied")
+            #expect(try await api.get("/api/v1/enrollments/\(set.enrollments["dan@acme.example"]!)")["stop_reason"] == "bounced")
+            // Ben's second step goes the next business day; Ann's, Cat's and Dan's never do.
             let later = try await runner.runDue(now: Date().addingTimeInterval(3 * 86_400))
             let sentLater = try smtp.received().count
-            #expect(later.count("sent") == 1 && sentLater == 3, "\(later.json)")
+            #expect(later.count("sent") == 1 && sentLater == 5, "\(later.json)")
+            #expect(later.items.first { $0.action == "sent" }?.enrollmentID.lowercased == set.enrollments["ben@acme.example"])
         }
     }
 
@@ -392,6 +399,9 @@ struct SequenceRunTests {
             await #expect(throws: CancellationError.self) { try await dying.runDue(now: Timestamp.parse("2027-04-06T10:00:00Z")!) }
             let busySends = try await api.get("/api/v1/sends?enrollment_id=\(set.enrollments["busy@acme.example"]!)")["data"].arrayValue ?? []
             #expect(busySends.count == 1 && busySends.first?["attempts"] == 2 && busySends.first?["state"] == "retrying", "\(busySends)")
+            // The retry sent the draft the first attempt made: one draft for the person, however many tries.
+            let busyDrafts = try await api.get("/api/v1/message-drafts?contact_id=\(set.contacts["busy@acme.example"]!)")["data"].arrayValue ?? []
+            #expect(busyDrafts.count == 1 && busySends.first?["message_draft_id"] == busyDrafts.first?["id"], "\(busyDrafts)")
             #expect(try smtp.received().count == 4)
             // The next run finds Dan's send still in flight past its lease: uncertain, waiting for a person, never resent.
             report = try await runner.runDue(now: Timestamp.parse("2027-04-06T10:01:00Z")!)

@@ -118,6 +118,7 @@ extension Entities {
             Field("message_id", .text, required: true, "Our Message-ID (without angle brackets), also on the touchpoint."),
             Field("token", .text, required: true, "The message's unguessable token: its unsubscribe link (/u/TOKEN) and tracking."),
             ref("touchpoint_id", "touchpoints", "The touchpoint recorded for it."),
+            ref("message_draft_id", "message_drafts", "The draft it was rendered into (and passed QC as); a retry sends it again."),
             Field("recipient", .text, "The address it went to."),
             Field("recipient_domain", .text, "The recipient's domain (its cap)."),
             Field("subject", .text, "The rendered subject."),
