@@ -99,9 +99,9 @@ extension Migrations {
     }
 
     /// 0008's audit triggers (from 0005's frozen generator) with `name_key` among the rollups and each boolean column
-    /// (a `col IN (0, 1)` check) written as JSON true/false, as PostgreSQL's `to_jsonb` writes it. Later migrations
-    /// call it for the tables they change.
-    static func sqliteAuditTriggers0012(_ sql: any SQLDatabase, tables: [String] = auditedTables0005 + auditedTables0006) async throws -> [String] {
+    /// (a `col IN (0, 1)` check) written as JSON true/false, as PostgreSQL's `to_jsonb` writes it.
+    static func sqliteAuditTriggers0012(_ sql: any SQLDatabase) async throws -> [String] {
+        let tables = auditedTables0005 + auditedTables0006
         var statements = try await sqliteAuditTriggers(sql, tables: tables, rollups: rollupColumns0012, changesOnly: true)
         for table in tables {
             let ddl = try await sql.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)").first()?

@@ -18,6 +18,14 @@ import SQLKit
 extension Migrations {
     static let sendStates0024 = ["sending", "sent", "retrying", "failed", "uncertain"]
     static let newTables0024 = ["mailboxes", "sends", "tracking_events"]
+    /// The columns the updated_at triggers of 0022's sequences and enrollments cover, with those this migration adds.
+    static let sequenceColumns0024 = [
+        "name", "description", "status", "time_zone", "send_days", "start_hour", "end_hour", "holidays", "exclusive", "on_account_reply", "mailbox_id",
+    ]
+    static let enrollmentColumns0024 = [
+        "sequence_id", "contact_id", "state", "stop_reason", "current_step", "next_run_at", "paused_until", "ab_group", "ended_at",
+        "mailbox_id", "waiting_reason", "last_step_at",
+    ]
     static let followupColumns0024 = ["contact_id", "touch_number", "channel", "due_date", "state", "message_draft_id", "reminder_sent", "completed_at"]
 
     /// A follow-up a sequence made (a call, a LinkedIn touch, a manual email, an action item), completed or skipped,
@@ -112,8 +120,8 @@ extension Migrations {
         ])
         + SQLiteDDL.addColumns("contacts", [.raw("time_zone TEXT CONSTRAINT ck_contacts__time_zone CHECK (length(time_zone) BETWEEN 1 AND 64)")])
         + indexes0024
-        + SQLiteDDL.retouch("sequences", sqliteColumns0022.sequences.compactMap(\.name) + ["mailbox_id"])
-        + SQLiteDDL.retouch("enrollments", sqliteColumns0022.enrollments.compactMap(\.name) + ["mailbox_id", "waiting_reason", "last_step_at"])
+        + SQLiteDDL.retouch("sequences", sequenceColumns0024)
+        + SQLiteDDL.retouch("enrollments", enrollmentColumns0024)
         + SQLiteDDL.retouch("followups", followupColumns0024 + ["enrollment_id", "step_position"])
         + [
             """
@@ -154,8 +162,8 @@ extension Migrations {
         ])
         + PostgresDDL.addColumns("contacts", [.raw("time_zone text CONSTRAINT ck_contacts__time_zone CHECK (length(time_zone) BETWEEN 1 AND 64)")])
         + indexes0024
-        + PostgresDDL.retouch("sequences", postgresColumns0022.sequences.compactMap(\.name) + ["mailbox_id"])
-        + PostgresDDL.retouch("enrollments", postgresColumns0022.enrollments.compactMap(\.name) + ["mailbox_id", "waiting_reason", "last_step_at"])
+        + PostgresDDL.retouch("sequences", sequenceColumns0024)
+        + PostgresDDL.retouch("enrollments", enrollmentColumns0024)
         + PostgresDDL.retouch("followups", followupColumns0024 + ["enrollment_id", "step_position"])
         + [
             """
@@ -186,9 +194,9 @@ extension Migrations {
         + (newTables0024 + ["sequences", "enrollments", "followups"]).map { "SELECT touchbase_audit_triggers('\($0)', ARRAY[]::text[])" }
         + ["SELECT touchbase_audit_triggers('contacts', ARRAY[" + (rollupColumns0012["contacts"] ?? []).map { "'\($0)'" }.joined(separator: ", ") + "]::text[])"]
 
-    /// The audit triggers of the two new tables and of the three that have new columns (0012's generator: booleans as
-    /// JSON, contacts' rollups left out).
+    /// The audit triggers of the new tables and of those with new columns; contacts keep 0012's rollups.
     @Sendable static func mailboxesAuditTriggers0024(_ sql: any SQLDatabase) async throws -> [String] {
-        try await sqliteAuditTriggers0012(sql, tables: newTables0024 + ["sequences", "enrollments", "followups", "contacts"])
+        try await sqliteAuditTriggers(
+            jsonBooleans: sql, tables: newTables0024 + ["sequences", "enrollments", "followups", "contacts"], rollups: rollupColumns0012)
     }
 }
