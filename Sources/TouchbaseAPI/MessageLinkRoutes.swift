@@ -29,8 +29,8 @@ enum MessageLinkRoutes {
             let to = send.string("recipient").map(mask) ?? "this address"
             return page("Unsubscribe", """
                 <h1>Unsubscribe</h1>
-                <p>Stop all email to <strong>\(escape(to))</strong> from this sender?</p>
-                <form method="post" action="/u/\(escape(token))">
+                <p>Stop all email to <strong>\(to.htmlEscaped)</strong> from this sender?</p>
+                <form method="post" action="/u/\(token.htmlEscaped)">
                 <input type="hidden" name="List-Unsubscribe" value="One-Click">
                 <button type="submit">Unsubscribe</button>
                 </form>
@@ -47,7 +47,7 @@ enum MessageLinkRoutes {
             guard let done = try await links.unsubscribe(token: token) else { return notFound() }
             return page("Unsubscribed", """
                 <h1>You are unsubscribed</h1>
-                <p><strong>\(escape(done.email.map(mask) ?? "This address"))</strong> will get no more email from this sender.</p>
+                <p><strong>\((done.email.map(mask) ?? "This address").htmlEscaped)</strong> will get no more email from this sender.</p>
                 """)
         }
         for method in [HTTPRequest.Method.get, .head] {
@@ -84,11 +84,6 @@ enum MessageLinkRoutes {
         return "\(first)***@\(parts[1])"
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     static func notFound() -> Response {
         page("Not found", "<h1>Link not found</h1><p>This link is not one Touchbase sent, or it has been mistyped.</p>", status: .notFound)
     }
@@ -97,7 +92,7 @@ enum MessageLinkRoutes {
         let html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="robots" content="noindex"><title>\(escape(title))</title>
+            <meta name="robots" content="noindex"><title>\(title.htmlEscaped)</title>
             <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2937}
             h1{font-size:1.5rem}button{font:inherit;padding:.5rem 1.25rem;border:0;border-radius:.375rem;background:#1d4ed8;color:#fff;cursor:pointer}
             .quiet{color:#6b7280;font-size:.875rem}</style></head>

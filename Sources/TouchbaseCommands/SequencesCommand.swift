@@ -60,9 +60,7 @@ public struct SequencesCommand: AsyncParsableCommand {
         }
 
         static func text(_ report: SequenceRunner.Report, at instant: Date) -> String {
-            var lines = ["Sequences as of \(Timestamp.format(instant)): " + [
-                "sent", "delayed", "task", "paused", "stopped", "finished", "retrying", "failed", "uncertain", "skipped",
-            ].compactMap { report.count($0) > 0 ? "\(report.count($0)) \($0)" : nil }.joined(separator: ", ")]
+            var lines = ["Sequences as of \(Timestamp.format(instant)): " + SequenceRunner.actions.compactMap { report.count($0) > 0 ? "\(report.count($0)) \($0)" : nil }.joined(separator: ", ")]
             if report.items.isEmpty { lines[0] += "nothing due" }
             for item in report.items {
                 let until = item.until.map { " (until \(Timestamp.format($0)))" } ?? ""

@@ -83,12 +83,15 @@ public struct SequenceRunner: Sendable {
         }
     }
 
+    /// What a run may do with an enrolment, in the order reports list them.
+    public static let actions = ["sent", "delayed", "task", "paused", "stopped", "finished", "retrying", "failed", "uncertain", "skipped"]
+
     public struct Report: Sendable {
         public var items: [Item] = []
         public func count(_ action: String) -> Int { items.filter { $0.action == action }.count }
         public var json: JSONValue {
             var counts: [String: JSONValue] = [:]
-            for action in ["sent", "delayed", "task", "paused", "stopped", "finished", "retrying", "failed", "uncertain", "skipped"] {
+            for action in SequenceRunner.actions {
                 counts[action] = .int(Int64(count(action)))
             }
             return ["counts": .object(counts), "items": .array(items.map(\.json))]
@@ -264,7 +267,7 @@ public struct SequenceRunner: Sendable {
         if opening > now {
             let why = earliest > now && opening == earliest
                 ? "step \(position) waits \(delay) business day\(delay == 1 ? "" : "s") after the step before"
-                : "outside the send window (\(Self.describe(window)) \(zoneName)): next opening \(Self.local(opening, zone))"
+                : "outside the send window (\(window.summary) \(zoneName)): next opening \(SendWindow.localTime(opening, in: zone, "EEE yyyy-MM-dd HH:mm xxx"))"
             return try await wait(position, until: opening, why)
         }
         guard let mailboxID = enrollment.uuid("mailbox_id") ?? sequence.uuid("mailbox_id"),
@@ -373,10 +376,7 @@ public struct SequenceRunner: Sendable {
     /// A manual step: a follow-up due on its local date; completing or skipping it moves the enrolment on.
     func task(_ enrollment: Record, _ step: Record, kind: String, due: Date, zone: TimeZone, on sql: any SQLDatabase) async throws -> Claimed {
         let position = step.int("position")
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day], from: due)
-        let dueDate = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let dueDate = SendWindow.localDate(due, in: zone)
         let channel: JSONValue = ["call": "call", "linkedin": "linkedin", "manual_email": "email"][kind].map { .string($0) } ?? .null
         let existing = try await store.select(
             Entities.followups, where: [("enrollment_id", .string(enrollment.id.lowercased)), ("step_position", .int(Int64(position)))],
@@ -530,27 +530,11 @@ public struct SequenceRunner: Sendable {
     // MARK: pieces
 
     static func window(_ sequence: Record) throws -> SendWindow {
-        let days = Set((sequence["send_days"].arrayValue ?? []).compactMap { $0.intValue.map(Int.init) })
-        let holidays = Set((sequence["holidays"].arrayValue ?? []).compactMap(\.stringValue))
         do throws(SendWindow.Problem) {
-            return try SendWindow(days: days, start: sequence.int("start_hour") * 60, end: sequence.int("end_hour") * 60, holidays: holidays)
+            return try SendWindow(sequence: sequence.json)
         } catch {
             throw DomainError.invalid("send_days", error.message)
         }
-    }
-
-    static func describe(_ window: SendWindow) -> String {
-        let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        let days = window.days.sorted().map { names[$0] }.joined(separator: ",")
-        return String(format: "%@ %02d:00-%02d:00", days, window.start / 60, window.end / 60)
-    }
-
-    static func local(_ date: Date, _ zone: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = zone
-        f.dateFormat = "EEE yyyy-MM-dd HH:mm xxx"
-        return f.string(from: date)
     }
 
     static func domain(of email: String) -> String { String(email.split(separator: "@").last ?? "").lowercased() }
@@ -691,11 +675,6 @@ public struct SequenceRunner: Sendable {
         }
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     /// The text as HTML: escaped, paragraphs at blank lines, line breaks kept, its URLs as links. With `tracking`
     /// (the public address and the send's token), each link goes through our redirect (`/t/c/TOKEN/N`, N from 1 in
     /// the order of `links`), a hidden honeypot link (`/t/c/TOKEN/0`, which no person can see) catches scanners and a
@@ -705,13 +684,13 @@ public struct SequenceRunner: Sendable {
         var body = ""
         var at = text.startIndex
         for range in urlRanges(text) {
-            body += escape(String(text[at..<range.lowerBound]))
+            body += String(text[at..<range.lowerBound]).htmlEscaped
             let url = String(text[range])
             let href = tracking.map { "\($0.base)/t/c/\($0.token)/\((links.firstIndex(of: url) ?? 0) + 1)" } ?? url
-            body += "<a href=\"\(escape(href))\">\(escape(url))</a>"
+            body += "<a href=\"\(href.htmlEscaped)\">\(url.htmlEscaped)</a>"
             at = range.upperBound
         }
-        body += escape(String(text[at...]))
+        body += String(text[at...]).htmlEscaped
         let paragraphs = body.components(separatedBy: "\n\n").map { "<p>" + $0.replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
         var html = "<!DOCTYPE html>\n<html><body>\n" + paragraphs.joined(separator: "\n") + "\n"
         if let tracking {

@@ -299,15 +299,17 @@ public struct RecordStore: Sendable {
 
     // MARK: secrets
 
-    /// `values` with the password of each URL that keeps it apart (`Field.secret`) taken out, and the passwords taken,
-    /// as the URL wrote them (an empty one removes the stored password); the field's flag says whether one is kept.
+    /// `values` with the secret of each field that keeps it apart (`Field.secret`, a URL's password) taken out by the
+    /// field's normalisation, and the secrets taken (an empty one removes the stored one); the flag says whether one is kept.
     static func takingSecrets(_ entity: Entity, _ values: [String: JSONValue]) -> ([String: JSONValue], [(Field, String)]) {
         var values = values
         var secrets: [(Field, String)] = []
         for field in entity.fields {
-            guard let secret = field.secret, case .string(let text)? = values[field.name], let url = try? SMTPURL(text) else { continue }
-            values[field.name] = .string(url.withoutPassword)
-            if let password = url.passwordAsWritten {
+            guard let secret = field.secret, case .string(let text)? = values[field.name],
+                  let (stored, taken) = field.normalization?.splittingSecret(text)
+            else { continue }
+            values[field.name] = .string(stored)
+            if let password = taken {
                 secrets.append((field, password))
                 values[secret.flag] = .bool(!password.isEmpty)
             }
@@ -345,8 +347,8 @@ public struct RecordStore: Sendable {
                 WHERE t.id = \(dialect.bind(id))
                 """
             ).first()
-            guard let row, let text = try row.decode(column: "url", as: String?.self), let url = try? SMTPURL(text) else { return nil }
-            return url.withPassword(try row.decode(column: "secret", as: String?.self))
+            guard let row, let text = try row.decode(column: "url", as: String?.self) else { return nil }
+            return field.normalization?.joiningSecret(text, try row.decode(column: "secret", as: String?.self))
         }
     }
 

@@ -9,15 +9,14 @@ import TouchbaseStore
 extension WebFace {
     func sequences(_ request: Request, _ session: WebSession) async throws -> Response {
         let sequences = try await store.select(Entities.sequences, order: "t.id DESC", limit: 200)
-        let repository = SequenceRepository(database: store.database)
-        var rows: [[String: Any]] = []
-        for sequence in sequences {
-            let overview = try await repository.overview(sequence.id)
+        let counts = try await SequenceRepository(database: store.database).counts(sequences.map(\.id))
+        let rows = sequences.map { sequence -> [String: Any] in
+            let counted = counts[sequence.id.lowercased] ?? [:]
             var row = Mustached.record(sequence)
-            row["steps"] = overview["steps"]?.arrayValue?.count ?? 0
-            for state in Vocabulary.enrollmentState { row[state] = overview["enrollments"]?[state].map(Mustached.value) ?? 0 }
-            row["sent"] = overview["sends"]?["sent"].map(Mustached.value) ?? 0
-            rows.append(row)
+            row["steps"] = counted["steps"].map(Mustached.value) ?? 0
+            for state in Vocabulary.enrollmentState { row[state] = counted["enrollments"]?[state].map(Mustached.value) ?? 0 }
+            row["sent"] = counted["sends"]?["sent"].map(Mustached.value) ?? 0
+            return row
         }
         return render(request, session, "sequences", title: "Sequences", current: "/sequences", model: ["sequences": rows])
     }
@@ -28,14 +27,10 @@ extension WebFace {
         let sequence = board["sequence"] ?? .null
         let zone = TimeZone(identifier: sequence["time_zone"]?.stringValue ?? "UTC") ?? TimeZone(identifier: "UTC")!
         let days = (board["days"]?.arrayValue ?? []).compactMap(\.stringValue)
+        // Each local day's label from its noon there (never on the wrong side of midnight).
         let dayNames = days.map { day -> [String: Any] in
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = zone
-            f.dateFormat = "yyyy-MM-dd"
-            let date = f.date(from: day) ?? Date()
-            f.dateFormat = "EEE d"
-            return ["label": f.string(from: date), "date": day]
+            let noon = (Timestamp.parse(day + "T12:00:00Z") ?? Date()).addingTimeInterval(-Double(zone.secondsFromGMT()))
+            return ["label": SendWindow.localTime(noon, in: zone, "EEE d"), "date": day]
         }
         let steps = (board["steps"]?.arrayValue ?? []).map { step -> [String: Any] in
             var row = Mustached.value(step) as? [String: Any] ?? [:]
@@ -55,7 +50,7 @@ extension WebFace {
         }
         let waiting = (board["waiting"]?.arrayValue ?? []).map { row -> [String: Any] in
             var item = Mustached.value(row) as? [String: Any] ?? [:]
-            item["until_local"] = row["until"]?.stringValue.flatMap(Timestamp.parse).map { Self.localTime($0, zone) } ?? "—"
+            item["until_local"] = row["until"]?.stringValue.flatMap(Timestamp.parse).map { SendWindow.localTime($0, in: zone, "EEE d MMM HH:mm") } ?? "—"
             item["paused"] = row["state"] == "paused"
             return item
         }
@@ -88,18 +83,8 @@ extension WebFace {
         return render(request, session, "sequence", title: sequence["name"]?.stringValue ?? "Sequence", current: "/sequences", model: model)
     }
 
+    /// `Mon Tue Wed Thu Fri 09:00–17:00 America/New_York`.
     static func window(_ sequence: JSONValue) -> String {
-        let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        let days = (sequence["send_days"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }.sorted().compactMap { (1...7).contains($0) ? names[$0] : nil }
-        return String(format: "%@ %02d:00–%02d:00 %@", days.joined(separator: " "), Int(sequence["start_hour"]?.intValue ?? 9),
-                      Int(sequence["end_hour"]?.intValue ?? 17), sequence["time_zone"]?.stringValue ?? "UTC")
-    }
-
-    static func localTime(_ date: Date, _ zone: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = zone
-        f.dateFormat = "EEE d MMM HH:mm"
-        return f.string(from: date)
+        ((try? SendWindow(sequence: sequence))?.summary ?? "no send window") + " " + (sequence["time_zone"]?.stringValue ?? "UTC")
     }
 }

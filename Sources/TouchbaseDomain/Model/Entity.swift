@@ -25,6 +25,21 @@ public enum Normalization: Sendable, Hashable {
     case smtpURL
 }
 
+extension Normalization {
+    /// A normalised value that carries a secret (a URL's password) taken apart: the value to store without it and the
+    /// secret as written (nil: none given, so a stored one stays; empty: remove it). Nil for kinds that carry none.
+    public func splittingSecret(_ value: String) -> (stored: String, secret: String?)? {
+        guard self == .smtpURL, let url = try? SMTPURL(value) else { return nil }
+        return (url.withoutPassword, url.passwordAsWritten)
+    }
+
+    /// A stored value with its secret put back.
+    public func joiningSecret(_ stored: String, _ secret: String?) -> String? {
+        guard self == .smtpURL, let url = try? SMTPURL(stored) else { return nil }
+        return url.withPassword(secret)
+    }
+}
+
 /// A field whose stored value is read through a rule.
 public enum ReadRule: Sendable, Hashable {
     /// `pending` reads as `overdue` once the date in `dateField` has passed.

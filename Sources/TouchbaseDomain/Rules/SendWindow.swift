@@ -37,6 +37,36 @@ public struct SendWindow: Sendable, Hashable, Codable {
         self.holidays = holidays
     }
 
+    /// A sequence's window from its fields (`send_days`, `start_hour`, `end_hour`, `holidays`).
+    public init(sequence: JSONValue) throws(Problem) {
+        try self.init(
+            days: Set((sequence["send_days"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }),
+            start: Int(sequence["start_hour"]?.intValue ?? 9) * 60, end: Int(sequence["end_hour"]?.intValue ?? 17) * 60,
+            holidays: Set((sequence["holidays"]?.arrayValue ?? []).compactMap(\.stringValue)))
+    }
+
+    /// `Mon Tue Wed Thu Fri 09:00–17:00`.
+    public var summary: String {
+        let names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+        return days.sorted().map { names[$0] }.joined(separator: " ") + " " + clock(start) + "–" + clock(end)
+    }
+
+    /// The local date of `instant` in `zone`, `2026-12-07`.
+    public static func localDate(_ instant: Date, in zone: TimeZone) -> String {
+        let d = calendar(zone).dateComponents([.year, .month, .day], from: instant)
+        return String(format: "%04d-%02d-%02d", d.year ?? 0, d.month ?? 0, d.day ?? 0)
+    }
+
+    /// `instant` as a person in `zone` reads it, by a date pattern (`EEE yyyy-MM-dd HH:mm xxx`).
+    public static func localTime(_ instant: Date, in zone: TimeZone, _ pattern: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = pattern
+        return f.string(from: instant)
+    }
+
     static func parts(_ date: String) -> DateComponents? {
         let p = date.split(separator: "-").compactMap { Int($0) }
         guard date.count == 10, p.count == 3, (1...12).contains(p[1]), (1...31).contains(p[2]) else { return nil }
@@ -51,11 +81,8 @@ public struct SendWindow: Sendable, Hashable, Codable {
 
     /// Whether a local day is one the window sends on (its weekday is in `days`, it is no holiday).
     public func isBusinessDay(_ instant: Date, in zone: TimeZone) -> Bool {
-        let c = Self.calendar(zone)
-        let weekday = (c.component(.weekday, from: instant) + 5) % 7 + 1
-        let d = c.dateComponents([.year, .month, .day], from: instant)
-        let key = String(format: "%04d-%02d-%02d", d.year ?? 0, d.month ?? 0, d.day ?? 0)
-        return days.contains(weekday) && !holidays.contains(key)
+        let weekday = (Self.calendar(zone).component(.weekday, from: instant) + 5) % 7 + 1
+        return days.contains(weekday) && !holidays.contains(Self.localDate(instant, in: zone))
     }
 
     /// The local day of `instant` at `minute` after midnight.

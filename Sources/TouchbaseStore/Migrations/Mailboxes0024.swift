@@ -93,6 +93,8 @@ extension Migrations {
         "CREATE INDEX ix_sends_contact ON sends (contact_id, sent_at)",
         "CREATE INDEX ix_sequences_mailbox ON sequences (mailbox_id)",
         "CREATE INDEX ix_enrollments_mailbox ON enrollments (mailbox_id)",
+        // The runner resumes paused enrolments whose pause has run out on every pass (every few seconds in serve).
+        "CREATE INDEX ix_enrollments_paused ON enrollments (paused_until) WHERE state = 'paused'",
         "CREATE INDEX ix_tracking_events_send ON tracking_events (send_id, occurred_at)",
         "CREATE INDEX ix_tracking_events_contact ON tracking_events (contact_id, occurred_at)",
     ]

@@ -5,14 +5,9 @@ import TouchbaseDomain
 /// What the links in a sent message do: `/u/TOKEN` unsubscribes, `/t/o/TOKEN` (the pixel) and `/t/c/TOKEN/N` (the
 /// redirect) record tracking hits, each stored raw and labelled (`TrackingLabel`). A token is the send's own, random
 /// and unguessable; nothing else in a link says who the recipient is.
-public struct MessageLinkRepository: Sendable {
-    let database: Database
-    let store: RecordStore
-
-    public init(database: Database) {
-        self.database = database
-        store = RecordStore(database: database)
-    }
+public struct MessageLinkRepository: StoreBacked {
+    public let store: RecordStore
+    public init(database: Database) { store = RecordStore(database: database) }
 
     /// The send a token names; nil for an unknown or malformed token.
     public func send(token: String) async throws -> Record? {
@@ -64,11 +59,13 @@ public struct MessageLinkRepository: Sendable {
         token: String, link: Int?, method: String, ip: String?, userAgent: String?, at now: Date = Date()
     ) async throws -> Hit? {
         guard let send = try await send(token: token) else { return nil }
-        var window = 60.0
-        if let mailbox = send.uuid("mailbox_id"), let box = try await store.select(Entities.mailboxes, where: [("id", .string(mailbox.lowercased))]).first {
-            window = Double(box.int("scanner_window_seconds"))
+        var scannerWindow = 60.0
+        if let mailbox = send.uuid("mailbox_id") {
+            scannerWindow = try await database.withConnection { sql in
+                Double(try await store.fetch(Entities.mailboxes, mailbox, on: sql)?.int("scanner_window_seconds") ?? 60)
+            }
         }
-        let scannerWindow = window
+        let window = scannerWindow
         let links = (send["links"].arrayValue ?? []).compactMap(\.stringValue)
         if let link, link < 0 || link > links.count { return nil }
         let url = link.flatMap { $0 >= 1 ? links[$0 - 1] : nil }
@@ -95,7 +92,7 @@ public struct MessageLinkRepository: Sendable {
                 hit.honeypotHitInBurst = hitLinks.contains(0)
                 hit.linksHitInBurst = hitLinks.filter { $0 >= 1 }.count
             }
-            let (label, reason) = TrackingLabel.label(hit, scannerWindow: scannerWindow)
+            let (label, reason) = TrackingLabel.label(hit, scannerWindow: window)
             _ = try await store.insert(Entities.trackingEvents, [
                 "send_id": .string(send.id.lowercased), "contact_id": send["contact_id"], "kind": .string(kind),
                 "link": link.map { .int(Int64($0)) } ?? .null, "url": url.map { .string($0) } ?? .null, "method": .string(cleanMethod),

@@ -5,14 +5,9 @@ import TouchbaseDomain
 /// Enrolling contacts in sequences and moving enrolments by hand (stop, pause, resume). The rules that refuse an
 /// enrolment (do-not-contact, exclusivity, one open enrolment per contact and sequence) and keep its state moving
 /// forward are the database's (migration 0022), so every face and plain SQL meet them; this names each refusal.
-public struct SequenceRepository: Sendable {
-    let database: Database
-    let store: RecordStore
-
-    public init(database: Database) {
-        self.database = database
-        store = RecordStore(database: database)
-    }
+public struct SequenceRepository: StoreBacked {
+    public let store: RecordStore
+    public init(database: Database) { store = RecordStore(database: database) }
 
     /// The most contacts one call enrols.
     public static let maxEnrolments = 500
@@ -110,22 +105,45 @@ public struct SequenceRepository: Sendable {
         let sequence = try await store.get(Entities.sequences, id)
         let steps = try await store.select(Entities.sequenceSteps, whereIn: "sequence_id", [.string(id.lowercased)])
             .sorted { ($0["position"].intValue ?? 0) < ($1["position"].intValue ?? 0) }
-        let rows = try await database.withConnection { sql in
-            try await sql.raw("SELECT state, count(*) AS n FROM enrollments WHERE sequence_id = \(database.dialect.bind(id)) GROUP BY state").all()
-        }
-        var counts: [String: JSONValue] = Dictionary(uniqueKeysWithValues: Vocabulary.enrollmentState.map { ($0, JSONValue.int(0)) })
-        for row in rows { counts[try row.decode(column: "state", as: String.self)] = .int(try row.decode(column: "n", as: Int64.self)) }
-        let sendRows = try await database.withConnection { sql in
-            try await sql.raw(
-                "SELECT s.state, count(*) AS n FROM sends s JOIN enrollments e ON e.id = s.enrollment_id WHERE e.sequence_id = \(database.dialect.bind(id)) GROUP BY s.state"
-            ).all()
-        }
-        var sends: [String: JSONValue] = Dictionary(uniqueKeysWithValues: Vocabulary.sendState.map { ($0, JSONValue.int(0)) })
-        for row in sendRows { sends[try row.decode(column: "state", as: String.self)] = .int(try row.decode(column: "n", as: Int64.self)) }
+        let counted = try await counts([id])[id.lowercased] ?? [:]
         return [
-            "sequence": sequence.json, "steps": .array(steps.map(\.json)), "enrollments": .object(counts), "sends": .object(sends),
-            "tracking": try await MessageLinkRepository(database: database).counts(sequence: id),
+            "sequence": sequence.json, "steps": .array(steps.map(\.json)), "enrollments": counted["enrollments"] ?? [:],
+            "sends": counted["sends"] ?? [:], "tracking": try await MessageLinkRepository(database: database).counts(sequence: id),
         ]
+    }
+
+    /// Per sequence (by lowercase id): `steps` (how many), `enrollments` by state and `sends` by state, every state
+    /// present — three grouped reads however many sequences.
+    public func counts(_ ids: [UUID]) async throws -> [String: [String: JSONValue]] {
+        guard !ids.isEmpty else { return [:] }
+        let d = dialect
+        let list = d.list(ids)
+        let queries: [(String, SQLQueryString)] = [
+            ("enrollments", "SELECT sequence_id, state, count(*) AS n FROM enrollments WHERE sequence_id IN (" + list + ") GROUP BY sequence_id, state"),
+            ("sends", "SELECT e.sequence_id, s.state, count(*) AS n FROM sends s JOIN enrollments e ON e.id = s.enrollment_id WHERE e.sequence_id IN (" + list + ") GROUP BY e.sequence_id, s.state"),
+            ("steps", "SELECT sequence_id, 'steps' AS state, count(*) AS n FROM sequence_steps WHERE sequence_id IN (" + list + ") GROUP BY sequence_id"),
+        ]
+        var out: [String: [String: JSONValue]] = [:]
+        let blank: [String: JSONValue] = [
+            "enrollments": .object(Dictionary(uniqueKeysWithValues: Vocabulary.enrollmentState.map { ($0, JSONValue.int(0)) })),
+            "sends": .object(Dictionary(uniqueKeysWithValues: Vocabulary.sendState.map { ($0, JSONValue.int(0)) })), "steps": .int(0),
+        ]
+        for id in ids { out[id.lowercased] = blank }
+        for (key, query) in queries {
+            let rows = try await database.withConnection { sql in try await sql.raw(query).all() }
+            for row in rows {
+                guard let id = try d.decode(row, "sequence_id", as: .uuid).stringValue?.lowercased() else { continue }
+                let n = JSONValue.int(try row.decode(column: "n", as: Int64.self))
+                if key == "steps" {
+                    out[id]?["steps"] = n
+                } else {
+                    var states = out[id]?[key]?.objectValue ?? [:]
+                    states[try row.decode(column: "state", as: String.self)] = n
+                    out[id]?[key] = .object(states)
+                }
+            }
+        }
+        return out
     }
 
     /// Stops an enrolment by hand (or for `reason`); one already finished or stopped is returned as it is.
@@ -165,15 +183,11 @@ public struct SequenceRepository: Sendable {
     /// hits by label.
     public func board(_ id: UUID, from now: Date = Date(), days: Int = 10) async throws -> JSONValue {
         let overview = try await overview(id)
-        let sequence = try await store.get(Entities.sequences, id)
         let d = database.dialect
-        let zone = TimeZone(identifier: sequence.string("time_zone") ?? "UTC") ?? TimeZone(identifier: "UTC")!
+        let zone = TimeZone(identifier: overview["sequence"]?["time_zone"]?.stringValue ?? "UTC") ?? TimeZone(identifier: "UTC")!
+        func localDay(_ date: Date) -> String { SendWindow.localDate(date, in: zone) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        func localDay(_ date: Date) -> String {
-            let p = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", p.year ?? 0, p.month ?? 0, p.day ?? 0)
-        }
         let dayList = (0..<days).map { localDay(calendar.date(byAdding: .day, value: $0, to: now)!) }
         let rows = try await database.withConnection { sql in
             try await sql.raw(
