@@ -1,4 +1,5 @@
 import Foundation
+import TouchbaseDomain
 
 /// One record of a CSV file: its fields and the line it starts on (1-based, the header is line 1).
 public struct CSVRecord: Sendable {

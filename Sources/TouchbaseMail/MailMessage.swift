@@ -13,6 +13,12 @@ public struct MailAddress: Sendable, Hashable {
         self.name = name.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
     }
 
+    /// An address as read from a received message: kept as written, not checked for sending.
+    init(parsed address: String, name: String?) {
+        self.address = address
+        self.name = name
+    }
+
     /// As a header writes it: the name quoted (or as an RFC 2047 encoded word when it is not ASCII), then `<address>`.
     public var header: String {
         guard let name else { return "<\(address)>" }

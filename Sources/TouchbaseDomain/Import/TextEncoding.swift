@@ -84,7 +84,7 @@ public enum TextEncoding: String, Sendable, CaseIterable {
     }
 
     /// The character a byte of a single-byte encoding stands for (nil where the encoding has none).
-    func scalar(_ byte: UInt8) -> Unicode.Scalar? {
+    public func scalar(_ byte: UInt8) -> Unicode.Scalar? {
         if byte < 0x80 { return Unicode.Scalar(byte) }
         switch self {
         case .latin1: return Unicode.Scalar(byte)
@@ -142,14 +142,14 @@ public enum TextEncoding: String, Sendable, CaseIterable {
 
 /// Turns a file's bytes into UTF-8 as they are read. A byte or unit with no character becomes 0xFF, which is never
 /// valid UTF-8, so the CSV reader reports it on its line.
-struct Transcoder {
+public struct Transcoder {
     let encoding: TextEncoding
     private var carry: [UInt8] = []
     private var pendingHigh: UInt16?
 
-    init(_ encoding: TextEncoding) { self.encoding = encoding }
+    public init(_ encoding: TextEncoding) { self.encoding = encoding }
 
-    mutating func feed(_ bytes: [UInt8], into out: inout [UInt8], final: Bool = false) {
+    public mutating func feed(_ bytes: [UInt8], into out: inout [UInt8], final: Bool = false) {
         switch encoding {
         case .utf8:
             out.append(contentsOf: bytes)
