@@ -99,6 +99,7 @@ let package = Package(
             name: "TouchbaseService",
             dependencies: [
                 "TouchbaseDomain", "TouchbaseStore", "TouchbaseMail", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),

@@ -244,6 +244,18 @@ extension Routes {
                 summary: "Enrol contacts (contact_ids or filters); each is enrolled or refused with why",
                 binding: Binding(path: ["id": ("sequence_id", "sequence")], body: true), problems: [400, 404, 409, 422]),
             Endpoint(
+                .get, "/api/v1/inbound-messages/{id}/detail", "getInboundMessage", operation: op("get_inbound_message"), tag: "inbound_messages",
+                summary: "A message taken in with the reply, send, touch and contact it is linked to",
+                binding: Binding(path: ["id": ("inbound_message_id", "inbound message")]), problems: [404]),
+            Endpoint(
+                .post, "/api/v1/inbound-messages/{id}/assign", "assignInboundMessage", operation: op("assign_inbound"), tag: "inbound_messages",
+                summary: "Assign an unmatched message to a contact; it is then acted on as if it had matched",
+                binding: Binding(path: ["id": ("inbound_message_id", "inbound message")], body: true), problems: [400, 404, 409, 422]),
+            Endpoint(
+                .post, "/api/v1/replies/{id}/classify", "classifyReply", operation: op("classify_reply"), tag: "replies",
+                summary: "Set a reply's intent by a person's or an agent's judgement (kept with who did it)",
+                binding: Binding(path: ["id": ("reply_id", "reply")], body: true), problems: [400, 404, 422]),
+            Endpoint(
                 .post, "/api/v1/sends/{id}/resolve", "resolveSend", operation: op("resolve_send"), tag: "sequences",
                 summary: "Resolve an uncertain send: outcome sent (record it) or not_sent (send it again)",
                 binding: Binding(path: ["id": ("send_id", "send")], body: true), problems: [400, 404, 409, 422]),

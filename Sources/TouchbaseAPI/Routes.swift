@@ -22,6 +22,7 @@ enum Routes {
         // The operations' endpoints come before the resources, so that their constant paths are matched first.
         endpoints += operations(Catalogue(database: database))
         endpoints += slots(database: database)
+        endpoints += inbound(database: database)
         endpoints += imports(database: database, jobs: ImportJobs(database: database, directory: importsDirectory, runner: runner), maxUpload: maxUpload)
         for entity in Entities.all {
             endpoints += Resources.endpoints(entity, store: store, writes: Writes(database: database))

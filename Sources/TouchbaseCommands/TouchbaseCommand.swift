@@ -19,7 +19,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self, SequencesCommand.self])
+        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self, SequencesCommand.self, InboundCommand.self])
 
     public init() {}
 }

@@ -15,6 +15,14 @@ public struct InboundAnalysis: Sendable {
         public var status: String?
         public var action: String?
         public var diagnostic: String?
+
+        public init(hard: Bool, recipient: String? = nil, status: String? = nil, action: String? = nil, diagnostic: String? = nil) {
+            self.hard = hard
+            self.recipient = recipient
+            self.status = status
+            self.action = action
+            self.diagnostic = diagnostic
+        }
     }
 
     public var kind: Kind

@@ -335,6 +335,7 @@ public struct Catalogue: Sendable {
         all += Self.ledgerOperations(ledger)
         all += Self.workflowOperations(database: database)
         all += Self.sequenceOperations(database: database)
+        all += Self.inboundOperations(database: database)
         operations = all
         byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }
@@ -367,7 +368,7 @@ public struct Catalogue: Sendable {
         "run_draft_qc", "log_touchpoint", "record_engagement", "record_reply", "schedule_followup", "list_followups_due", "list_queue",
         "mark_checked", "list_signals", "create_signal", "get_experiment_results", "log_llm_usage", "start_agent_run", "finish_agent_run",
         "create_sequence", "add_sequence_step", "get_sequence", "enroll_in_sequence", "list_enrollments", "stop_enrollment",
-        "pause_enrollment", "resume_enrollment",
+        "pause_enrollment", "resume_enrollment", "list_inbound", "get_inbound_message", "classify_reply", "assign_inbound",
     ]
 
     /// Every output model, for the OpenAPI document.

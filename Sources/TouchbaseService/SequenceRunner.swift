@@ -338,6 +338,11 @@ public struct SequenceRunner: Sendable {
             html: Self.html(rendered.text, links: links, tracking: mailbox.bool("tracking") ? (publicURL, token) : nil), messageID: messageID, date: now)
         message.inReplyTo = thread.last
         message.references = thread
+        // A reply address (replies@in.example) becomes replies+TOKEN@in.example: a reply threads by it even when
+        // the client drops In-Reply-To.
+        if let reply = mailbox.string("reply_address"), let at = reply.firstIndex(of: "@") {
+            message.replyTo = try? MailAddress(String(reply[..<at]) + "+" + token + String(reply[at...]), name: mailbox.string("display_name"))
+        }
         // The same bytes on a retry: the boundary is the send's own (its token is in the message anyway).
         message.boundary = "tb-" + token
         message.headers = [

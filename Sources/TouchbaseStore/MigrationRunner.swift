@@ -18,6 +18,9 @@ extension Migrations {
         Migration(
             version: 24, name: "mailboxes", sqlite: mailboxesSQLite0024, postgres: mailboxesPostgres0024,
             sqliteFromSchema: mailboxesAuditTriggers0024),
+        Migration(
+            version: 25, name: "inbound_email", sqlite: inboundSQLite0025, postgres: inboundPostgres0025,
+            sqliteFromSchema: inboundAuditTriggers0025),
     ]
 
     /// Every migration this build knows, in order.

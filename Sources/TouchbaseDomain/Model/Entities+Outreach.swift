@@ -235,6 +235,10 @@ extension Entities {
             Field("next_step_taken", .text, "What was actually done."),
             Field("replied_at", .timestamp, computedDefault: true, "When they replied (default now)."),
             Field("handled_at", .timestamp, "When we responded."),
+            Field("reply_text", .text, "The reply's own words: raw_text without the quoted history and the signature."),
+            Field("intent_confidence", .decimal, range: 0...1, "How sure the classification is (0-1): the rules' confidence, 1 for a person's."),
+            Field("classified_by", .text, "Who set the intent: rules, or the person or agent who reclassified it (user:…, agent:…, token:…)."),
+            Field("referral_email", .text, "The referred person's email, when the reply gave it."),
             createdAt, updatedAt,
         ])
 

@@ -11,6 +11,9 @@ extension Vocabulary {
     public static let sendState = ["sending", "sent", "retrying", "failed", "uncertain"]
     public static let mailboxStatus = ["active", "paused"]
     public static let trackingLabel = ["human", "privacy_proxy", "scanner"]
+    public static let inboundStatus = ["processed", "unmatched", "unparsed", "ignored"]
+    public static let inboundKind = ["reply", "auto_reply", "bounce", "complaint", "unsubscribe", "own"]
+    public static let inboundMatch = ["in_reply_to", "references", "reply_token", "report", "sender", "assigned"]
 }
 
 extension Entities {
@@ -100,6 +103,8 @@ extension Entities {
             Field("scanner_window_seconds", .integer, range: 0...3_600, default: 60,
                   "A click this soon after the send is a link scanner's, not a person's."),
             Field("status", .text, vocabulary: Vocabulary.mailboxStatus, default: "active", "active or paused: a paused mailbox sends nothing."),
+            Field("reply_address", .text, normalization: .email,
+                  "Where replies go, when not to the mailbox itself: replies@in.example.com makes each message's Reply-To replies+TOKEN@in.example.com, which threads a reply even without its headers."),
             createdAt, updatedAt,
         ])
 
@@ -148,6 +153,49 @@ extension Entities {
             Field("label", .text, required: true, vocabulary: Vocabulary.trackingLabel, "human, privacy_proxy or scanner."),
             Field("reason", .text, "Why it was given that label."),
             Field("occurred_at", .timestamp, computedDefault: true, "When the hit came."),
+            createdAt, updatedAt,
+        ])
+
+    public static let inboundMessages = Entity(
+        table: "inbound_messages", singular: "inbound message", schemaName: "InboundMessage",
+        summary: "One email taken in (API, touchbase inbound, a maildir): parsed, classified (reply, auto_reply, bounce, complaint, unsubscribe, own), threaded to what it answers, and what it set off. Unmatched ones wait for a person to assign.",
+        writable: false,
+        fields: [
+            id,
+            Field("message_id", .text, "Its Message-ID (without angle brackets)."),
+            Field("dedup_key", .text, required: true, "The Message-ID, else sha256:… of the bytes: the same message is taken once."),
+            Field("source", .text, vocabulary: ["api", "cli", "maildir"], default: "api", "How it came in."),
+            Field("status", .text, vocabulary: Vocabulary.inboundStatus, default: "unmatched",
+                  "processed (matched and acted on), unmatched (waits to be assigned), unparsed (could not be read: see reason), ignored (our own mail)."),
+            Field("kind", .text, vocabulary: Vocabulary.inboundKind, "reply, auto_reply, bounce, complaint, unsubscribe or own (from one of our mailboxes)."),
+            Field("reason", .text, "Why it has its kind, or why it could not be read or matched."),
+            Field("from_address", .text, "The sender's address."),
+            Field("from_name", .text, "The sender's name."),
+            Field("to_addresses", .jsonArray, default: [], "To and Cc addresses."),
+            Field("subject", .text, "The subject, decoded."),
+            Field("sent_at", .timestamp, "Its Date header."),
+            Field("received_at", .timestamp, computedDefault: true, "When it was taken in."),
+            Field("thread_ids", .jsonArray, default: [], "In-Reply-To and References, newest first."),
+            Field("headers", .jsonArray, default: [], "Every header field as [name, value], in order."),
+            Field("size_bytes", .integer, range: 0...1e15, default: 0, "The raw message's size."),
+            Field("body_text", .text, "The full text (the text part, else the HTML as text)."),
+            Field("reply_text", .text, "The text without quoted history and signature."),
+            Field("notes", .jsonArray, default: [], "What the reader noticed (an unknown charset, HTML only, …)."),
+            Field("matched_by", .text, vocabulary: Vocabulary.inboundMatch, "How it was threaded: in_reply_to, references, reply_token, report (a bounce's or complaint's original), sender, or assigned by a person."),
+            ref("contact_id", "contacts", "The contact it is from or about."),
+            ref("conversation_id", "conversations", "The conversation."),
+            ref("touchpoint_id", "touchpoints", "The touch it answers."),
+            ref("enrollment_id", "enrollments", "The enrolment of that touch."),
+            ref("send_id", "sends", "Our send it answers."),
+            ref("reply_id", "replies", "The reply recorded for it."),
+            ref("mailbox_id", "mailboxes", "Our mailbox it came to (or from)."),
+            Field("bounce_type", .text, vocabulary: ["hard", "soft"], "For a bounce: hard (5.x.x) or soft (4.x.x, mailbox full)."),
+            Field("bounce_status", .text, "The enhanced status code (5.1.1)."),
+            Field("bounced_recipient", .text, "The address that failed."),
+            Field("diagnostic", .text, "The remote server's words."),
+            Field("paused_until", .timestamp, "For an auto-reply: until when the enrolment waits."),
+            Field("effects", .jsonArray, default: [], "What it set off, in words."),
+            Field("assigned_by", .text, "Who assigned it by hand."),
             createdAt, updatedAt,
         ])
 }
