@@ -41,7 +41,7 @@ public struct InboundAnalysis: Sendable {
     public static func analyze(_ mail: ParsedMail, receivedAt: Date = Date()) -> InboundAnalysis {
         let replyText = ReplyText.strip(mail.text)
         let threadIDs = (mail.inReplyTo + mail.references.reversed()).reduce(into: [String]()) { ids, id in if !ids.contains(id) { ids.append(id) } }
-        var result = InboundAnalysis(kind: .reply, reason: "a message from a person", bounce: nil, originalMessageIDs: threadIDs, reportedRecipient: nil, returnDate: nil, replyText: replyText)
+        var result = InboundAnalysis(kind: .reply, reason: "a reply: no sign of an auto-reply, a bounce or a report", bounce: nil, originalMessageIDs: threadIDs, reportedRecipient: nil, returnDate: nil, replyText: replyText)
         let parts = mail.root.all
         let original = parts.first { ["message/rfc822", "message/global", "text/rfc822-headers"].contains($0.mediaType) }?.parts.first
         let originalIDs = original.map { MIMEParser.messageIDs($0.headers["Message-ID"] ?? "") } ?? []

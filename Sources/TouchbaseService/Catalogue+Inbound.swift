@@ -73,11 +73,20 @@ extension Catalogue {
             },
             Operation(
                 "assign_inbound", title: "Assign a message", access: .write,
-                input: .fields([id("inbound_message_id", "inbound message"), id("contact_id", "contact it is from or about")]),
+                input: .fields([
+                    id("inbound_message_id", "inbound message"), id("contact_id", "contact it is from or about", required: false),
+                    Field("contact_email", .text, "Or the contact's email (one of contact_id and contact_email)."),
+                ]),
                 output: .record(Entities.inboundMessages),
                 description: "Assign an unmatched message to a contact: it is threaded to the contact's open conversation and acted on as if it had matched (a reply is recorded and classified, an auto-reply pauses, a bounce turns the email red, an unsubscribe sets do-not-contact). 409 unless the message is unmatched."
             ) { args in
-                .record(try await inbound.assign(try args.uuid("inbound_message_id"), contact: try args.uuid("contact_id"), by: AuditContext.actor ?? "api"))
+                var contact = args.optionalUUID("contact_id")
+                if contact == nil, let email = args.string("contact_email")?.trimmed.lowercased(), !email.isEmpty {
+                    contact = try await store.select(Entities.contacts, where: [("email", .string(email))], limit: 1).first?.id
+                    if contact == nil { throw DomainError.invalid("contact_email", "no contact has the email \(email)") }
+                }
+                guard let contact else { throw DomainError.invalid("contact_id", "is required (or contact_email)") }
+                return .record(try await inbound.assign(try args.uuid("inbound_message_id"), contact: contact, by: AuditContext.actor ?? "api"))
             },
         ]
     }

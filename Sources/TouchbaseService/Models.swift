@@ -37,6 +37,8 @@ public enum Models {
             ("replies", .array(.record(Entities.replies))), ("drafts", .array(.record(Entities.messageDrafts))),
             ("ready", .array(.record(Entities.messageDrafts))), ("bounces", .array(.record(Entities.touchpoints))), ("followups", .array(.record(Entities.followups))),
             ("signals", .array(.record(Entities.signals))), ("renewals", .array(.record(Entities.signals))),
+            ("unmatched", .array(.record(Entities.inboundMessages))),
+            ("inbound", .array(.record(Entities.inboundMessages))),
             ("contacts", .freeform("The contacts the lists name, by id.")), ("companies", .freeform("Their companies, by id.")),
         ]))
 

@@ -7,7 +7,7 @@ import TouchbaseStore
 /// What every page's layout shows: the navigation, who is signed in, the CSRF token its forms carry, a notice.
 enum Chrome {
     static let nav: [(path: String, label: String)] = [
-        ("/", "Today"), ("/companies", "Accounts"), ("/sequences", "Sequences"), ("/batches", "Batches"), ("/queues", "Queues"), ("/renewals", "Renewals"), ("/imports", "Data"),
+        ("/", "Today"), ("/companies", "Accounts"), ("/sequences", "Sequences"), ("/inbound", "Inbound"), ("/batches", "Batches"), ("/queues", "Queues"), ("/renewals", "Renewals"), ("/imports", "Data"),
         ("/agents", "Agents"),
     ]
 
@@ -65,10 +65,21 @@ extension WebFace {
             return out
         }
         func rows(_ key: String) -> [JSONValue] { today[key]?.arrayValue ?? [] }
+        var inbound: [String: String] = [:]
+        for message in rows("inbound") {
+            if let reply = message["reply_id"]?.stringValue, let id = message["id"]?.stringValue { inbound[reply] = id }
+        }
         let replies = rows("replies").map { row -> [String: Any] in
             var item = person(row).merging(Mustached.value(row) as? [String: Any] ?? [:]) { a, _ in a }
             item["why"] = "Replied \(Text.when(row["replied_at"]?.stringValue ?? row["created_at"]?.stringValue)): \(Text.short(row["summary"]?.stringValue ?? row["raw_text"]?.stringValue, 140))"
             item["next"] = Text.words(row["recommended_next_step"]?.stringValue)
+            item["text"] = Text.short(row["reply_text"]?.stringValue ?? row["raw_text"]?.stringValue, 300)
+            if let message = inbound[row["id"]?.stringValue ?? ""] { item["inbound_id"] = message }
+            if let by = row["classified_by"]?.stringValue {
+                item["classified"] = by == "rules"
+                    ? "Intent from rules (\(Int(((row["intent_confidence"]?.doubleValue ?? 0) * 100).rounded())) %)" : "Intent set by \(by)"
+            }
+            item["others"] = Vocabulary.intent.filter { $0 != row["intent"]?.stringValue }.map { ["intent": $0, "label": Text.words($0)] }
             if let referral = row["referral_name"]?.stringValue, !referral.isEmpty {
                 let parts = referral.split(separator: " ", maxSplits: 1).map(String.init)
                 var query = ["first_name": parts[0], "last_name": parts.count > 1 ? parts[1] : "", "title": row["referral_title"]?.stringValue ?? "",
@@ -124,12 +135,14 @@ extension WebFace {
             item["why"] = "Renewal window open since \(Text.when(row["created_at"]?.stringValue))\(row["description"]?.stringValue.map { ": " + $0 } ?? "")"
             return item
         }
+        let unmatched = rows("unmatched").map(Self.inboundRow)
         let model: [String: Any] = [
+            "unmatched": unmatched, "unmatched_count": unmatched.count,
             "day": day, "reply_groups": intentGroups, "reply_count": replies.count, "late": late, "due_today": dueToday, "upcoming": upcoming,
             "followup_count": late.count + dueToday.count + upcoming.count, "no_followups": late.isEmpty && dueToday.isEmpty && upcoming.isEmpty, "awaiting": awaiting, "ready": ready, "bounces": bounces,
             "signals": signals, "renewals": renewals, "has_late": !late.isEmpty, "has_due_today": !dueToday.isEmpty, "has_upcoming": !upcoming.isEmpty,
             "awaiting_count": awaiting.count, "ready_count": ready.count,
-            "empty": replies.isEmpty && late.isEmpty && dueToday.isEmpty && upcoming.isEmpty && awaiting.isEmpty && ready.isEmpty,
+            "empty": replies.isEmpty && unmatched.isEmpty && late.isEmpty && dueToday.isEmpty && upcoming.isEmpty && awaiting.isEmpty && ready.isEmpty,
         ]
         return render(request, session, "today", title: "Today", current: "/", model: model)
     }

@@ -80,6 +80,8 @@ public struct WebFace: Sendable {
             page("/experiments/:id") { request, session, p in try await self.experiment(request, session, id: p["id"] ?? "") },
             page("/sequences") { request, session, _ in try await self.sequences(request, session) },
             page("/sequences/:id") { request, session, p in try await self.sequence(request, session, id: p["id"] ?? "") },
+            page("/inbound") { request, session, _ in try await self.inbound(request, session) },
+            page("/inbound/:id") { request, session, p in try await self.inboundMessage(request, session, id: p["id"] ?? "") },
             page("/queues") { request, session, _ in try await self.queues(request, session) },
             page("/renewals") { request, session, _ in try await self.renewals(request, session) },
             page("/intake") { request, session, _ in try await self.intake(request, session) },

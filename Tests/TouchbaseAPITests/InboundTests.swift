@@ -212,9 +212,17 @@ struct InboundTests {
             #expect(odd["status"] == "unmatched" && odd["notes"].arrayValue?.first?.stringValue?.contains("x-klingon") == true, "\(odd.text)")
             let unmatched = try await api.get("/api/v1/inbound-messages?status=unmatched")["data"].arrayValue ?? []
             #expect(unmatched.map { $0["id"] } == [.string(odd.id)], "\(unmatched.map { ($0["subject"], $0["reason"]) })")
-            let assigned = try await api.post("/api/v1/inbound-messages/\(odd.id)/assign", ["contact_id": .string(contacts["Olga"]!.id)])
-            #expect(assigned.status == .ok && assigned["status"] == "processed" && assigned["matched_by"] == "assigned", "\(assigned.text)")
-            #expect(assigned["assigned_by"].stringValue?.isEmpty == false)
+            // The web UI: Today lists it to assign; a person assigns it by the contact's email.
+            let web = WebBrowser(api)
+            try await web.signIn(.member)
+            let today = try await web.get("/")
+            #expect(today.text.contains("Email to assign") && today.text.contains("/inbound/\(odd.id)") && today.text.contains("Odd charset"), "Today lacks the message to assign")
+            #expect(try await web.get("/inbound").text.contains("/inbound/\(odd.id)"))
+            #expect(try await web.post("/do/assign_inbound", ["inbound_message_id": odd.id, "contact_email": "nobody@nowhere.example", "_back": "/"]).text.contains("no contact has the email"))
+            #expect(try await web.post("/do/assign_inbound", ["inbound_message_id": odd.id, "contact_email": contacts["Olga"]!.email, "_back": "/"]).status == .seeOther)
+            let assigned = try await api.get("/api/v1/inbound-messages/\(odd.id)")
+            #expect(assigned["status"] == "processed" && assigned["matched_by"] == "assigned", "\(assigned.text)")
+            #expect(assigned["assigned_by"].stringValue?.hasPrefix("user:") == true, "\(assigned.text)")
             #expect(try await replies("Olga").first?["intent"] == "neutral")
             #expect(try await api.post("/api/v1/inbound-messages/\(odd.id)/assign", ["contact_id": .string(contacts["Olga"]!.id)]).status == .conflict)
 
@@ -225,6 +233,15 @@ struct InboundTests {
             let detail = try await api.get("/api/v1/inbound-messages/\(maya.id)/detail")
             #expect(detail["reply"]["intent"] == "not_now" && detail["send"]["id"] == maya["send_id"], "\(detail.text)")
             #expect(try await api.inbound(Array("x".utf8), as: .viewer).status == .forbidden)
+            // A message's page: their words, the thread, what it set off; Today's one-click reclassify.
+            let page = try await web.get("/inbound/\(tom.id)")
+            for part in ["Their words", "What it set off", "referred contact Jane Doe", "Reclassify", "matched by in_reply_to", "It answers the touch"] {
+                #expect(page.text.contains(part), "the message page lacks \(part)")
+            }
+            #expect(try await web.get("/").text.contains("/inbound/\(tom.id)"), "Today links a reply to its thread")
+            #expect(try await web.post("/do/classify_reply", ["reply_id": tomReply["id"]!.stringValue!, "intent": "positive", "_back": "/"]).status == .seeOther)
+            let byPerson = try await api.get("/api/v1/replies/\(tomReply["id"]!.stringValue!)")
+            #expect(byPerson["intent"] == "positive" && byPerson["classified_by"].stringValue?.hasPrefix("user:") == true, "\(byPerson.text)")
         }
     }
 }

@@ -251,5 +251,6 @@ struct InboundParseTests {
         #expect(ReplyIntent.classify("Could you say more about pricing?", receivedAt: dec3).intent == "neutral")
         #expect(ReplyIntent.classify("Yes, let's talk Thursday.", receivedAt: dec3).intent == "positive")
         #expect(ReplyIntent.summary("Sounds good. Let's talk.\nMaya") == "Sounds good.")
+        #expect(ReplyIntent.summary("Hi Rob,\nSounds good. Let's talk.") == "Sounds good.", "a greeting says nothing")
     }
 }

@@ -223,8 +223,14 @@ public struct ReplyIntent: Sendable, Equatable {
 
     /// A line for the reply's summary: its first sentence, at most 160 characters.
     public static func summary(_ text: String) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .joined(separator: " ")
+        var lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // A greeting line ("Hi Rob,", "Hello,", "Dear Mr Lane,") says nothing of the reply.
+        if lines.count > 1, let first = lines.first, first.count <= 40, first.hasSuffix(","),
+            ["hi", "hello", "hey", "dear", "good morning", "good afternoon", "hallo", "bonjour", "hola", "thanks", "thank you"].contains(where: { first.lowercased().hasPrefix($0) })
+        {
+            lines.removeFirst()
+        }
+        let flat = lines.joined(separator: " ")
         var sentence = flat
         if let end = flat.firstIndex(where: { ".!?".contains($0) }) { sentence = String(flat[...end]) }
         return sentence.count > 160 ? String(sentence.prefix(159)) + "…" : sentence
