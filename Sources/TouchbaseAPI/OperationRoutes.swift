@@ -244,7 +244,7 @@ extension Routes {
                 summary: "Enrol contacts (contact_ids or filters); each is enrolled or refused with why",
                 binding: Binding(path: ["id": ("sequence_id", "sequence")], body: true), problems: [400, 404, 409, 422]),
             Endpoint(
-                .get, "/api/v1/inbound-messages/{id}/detail", "getInboundMessage", operation: op("get_inbound_message"), tag: "inbound_messages",
+                .get, "/api/v1/inbound-messages/{id}/detail", "getInboundMessageDetail", operation: op("get_inbound_message"), tag: "inbound_messages",
                 summary: "A message taken in with the reply, send, touch and contact it is linked to",
                 binding: Binding(path: ["id": ("inbound_message_id", "inbound message")]), problems: [404]),
             Endpoint(

@@ -30,20 +30,8 @@ extension APIHarness {
 /// sequence has sent to every contact (our real Message-IDs and tokens).
 @Suite("Inbound email")
 struct InboundTests {
-    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("mail")
-
     static func message(_ name: String, messageID: String, contact: String) throws -> [UInt8] {
-        var text = try [UInt8](Data(contentsOf: corpus.appendingPathComponent(name)))
-        for (token, value) in [("{{MESSAGE_ID}}", messageID), ("{{CONTACT_EMAIL}}", contact)] {
-            let t = Array(token.utf8), v = Array(value.utf8)
-            var out: [UInt8] = []
-            var i = 0
-            while i < text.count {
-                if i + t.count <= text.count, Array(text[i..<i + t.count]) == t { out += v; i += t.count } else { out.append(text[i]); i += 1 }
-            }
-            text = out
-        }
-        return text
+        MailCorpus.bytes(name, messageID: messageID, contact: contact)
     }
 
     /// Who gets which message.
@@ -242,6 +230,26 @@ struct InboundTests {
             #expect(try await web.post("/do/classify_reply", ["reply_id": tomReply["id"]!.stringValue!, "intent": "positive", "_back": "/"]).status == .seeOther)
             let byPerson = try await api.get("/api/v1/replies/\(tomReply["id"]!.stringValue!)")
             #expect(byPerson["intent"] == "positive" && byPerson["classified_by"].stringValue?.hasPrefix("user:") == true, "\(byPerson.text)")
+        }
+    }
+
+    @Test("the same message delivered six times at once is taken once: one row, one reply", arguments: TestEngine.all)
+    func racingDeliveries(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let contact = try await api.post("/api/v1/contacts", ["first_name": "Sam", "last_name": "Ortiz", "email": "sam@acme.example"])
+            #expect(try await api.post("/api/v1/conversations", ["contact_id": .string(contact.id), "status": "active"]).status == .created)
+            let message = try Self.message("html_only_reply.eml", messageID: "x", contact: "sam@acme.example")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 { group.addTask { try await api.inbound(message).status } }
+                var out: [HTTPResponse.Status] = []
+                for try await status in group { out.append(status) }
+                return out
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .ok }.count == 5, "\(statuses)")
+            #expect((try await api.get("/api/v1/inbound-messages")["data"].arrayValue ?? []).count == 1)
+            let replies = try await api.get("/api/v1/replies?contact_id=\(contact.id)")["data"].arrayValue ?? []
+            #expect(replies.count == 1 && replies.first?["intent"] == "negative", "\(replies)")
         }
     }
 }

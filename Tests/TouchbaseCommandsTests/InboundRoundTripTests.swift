@@ -139,9 +139,8 @@ struct InboundRoundTripTests {
             let maildir = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-maildir-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: maildir) }
             for sub in ["new", "cur", "tmp"] { try FileManager.default.createDirectory(at: maildir.appendingPathComponent(sub), withIntermediateDirectories: true) }
-            let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("mail/dsn_postfix_hard.eml")
-            let dsn = try String(contentsOf: corpus, encoding: .utf8).replacingOccurrences(of: "{{MESSAGE_ID}}", with: cal.messageID!)
-                .replacingOccurrences(of: "{{CONTACT_EMAIL}}", with: "cal@acme.example").replacingOccurrences(of: "rob@touchbase.example", with: "rob@touchbase.test")
+            let dsn = String(decoding: MailCorpus.bytes("dsn_postfix_hard.eml", messageID: cal.messageID!, contact: "cal@acme.example"), as: UTF8.self)
+                .replacingOccurrences(of: "rob@touchbase.example", with: "rob@touchbase.test")
             try dsn.write(to: maildir.appendingPathComponent("new/1764601000.M1P1.host"), atomically: true, encoding: .utf8)
             let unsubscribe = try #require(dee.headers["List-Unsubscribe"]?.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " <>")) }.first { $0.hasPrefix("mailto:") })
             let mailto = URLComponents(string: unsubscribe)!

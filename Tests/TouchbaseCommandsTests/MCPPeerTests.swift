@@ -22,7 +22,7 @@ struct MCPPeerTests {
         let seen = try JSONValue.parse(printed.split(separator: "\n").last.map(String.init) ?? "")
         #expect(seen["error"] == nil, "\(printed)")
         #expect(seen["protocol_version"] == "2025-11-25")
-        #expect(seen["tools"] == 41)
+        #expect(seen["tools"] == 45)
         #expect(seen["overview_contacts"] == 3)
         #expect(seen["expansion_targets"] == ["Ben"])
         #expect(seen["dnc"]?.stringValue?.contains("do-not-contact") == true)

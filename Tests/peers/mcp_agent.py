@@ -15,7 +15,7 @@ import mcp.types as types
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-EXPECTED_TOOLS = 41
+EXPECTED_TOOLS = 45
 
 
 def fail(message):

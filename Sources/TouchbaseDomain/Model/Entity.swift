@@ -197,7 +197,7 @@ public struct Entity: Sendable, Hashable {
         "signals": ["dedupe_key"],
         "llm_usage": ["workflow_name"],
         "agent_runs": ["agent_name"],
-        "mailboxes": ["email"],
+        "mailboxes": ["email", "reply_address"],
         "sends": ["message_id", "recipient_domain"],
     ]
 

@@ -61,12 +61,15 @@ extension Migrations {
 
     static let indexes0025 = [
         "CREATE UNIQUE INDEX ux_inbound_messages__dedup_key ON inbound_messages (dedup_key)",
-        // The faces' lists: by status (unmatched to assign, …) newest first, and a contact's messages.
+        // Today's list by status (unmatched to assign) newest first; every reference, for its filter and its deletes.
         "CREATE INDEX ix_inbound_status ON inbound_messages (status, received_at, id)",
-        "CREATE INDEX ix_inbound_received ON inbound_messages (received_at, id)",
         "CREATE INDEX ix_inbound_contact ON inbound_messages (contact_id, received_at)",
+        "CREATE INDEX ix_inbound_conversation ON inbound_messages (conversation_id)",
+        "CREATE INDEX ix_inbound_touchpoint ON inbound_messages (touchpoint_id)",
+        "CREATE INDEX ix_inbound_enrollment ON inbound_messages (enrollment_id)",
         "CREATE INDEX ix_inbound_send ON inbound_messages (send_id)",
         "CREATE INDEX ix_inbound_reply ON inbound_messages (reply_id)",
+        "CREATE INDEX ix_inbound_mailbox ON inbound_messages (mailbox_id)",
         // A reply address (replies+TOKEN@domain) is found by its part before the plus.
         "CREATE INDEX ix_mailboxes_reply_address ON mailboxes (lower(reply_address)) WHERE reply_address IS NOT NULL",
     ]
