@@ -40,6 +40,10 @@ public struct Endpoint: Sendable {
     public var successStatus: Int = 200
     /// Schema of the success body; nil for no body.
     public var responseSchema: JSONValue? = nil
+    /// Other success statuses, with what each means (the same body as the main one).
+    public var otherSuccess: [Int: String] = [:]
+    /// A whole OpenAPI content object for a success body that is not JSON (`message/rfc822`).
+    public var successContent: JSONValue? = nil
     /// Problem statuses this route can answer besides 401/403.
     public var problems: [Int] = []
     /// The output model of the operation the route binds; the response schema is written from it.

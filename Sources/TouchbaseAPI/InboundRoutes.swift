@@ -12,8 +12,7 @@ extension Routes {
     static func inbound(database: Database) -> [Endpoint] {
         let inbound = InboundMail.fromEnvironment(database: database)
         let store = RecordStore(database: database)
-        return [
-            Endpoint(
+        var ingest = Endpoint(
                 .post, "/api/v1/inbound-messages", "ingestInboundMessage",
                 "Take in one raw email (a reply, an auto-reply, a bounce, a complaint, an unsubscribe): parsed, threaded to what it answers and acted on; the same message twice is taken once",
                 tag: "inbound_messages", access: .write,
@@ -40,17 +39,19 @@ extension Routes {
                 var response = HTTP.record(outcome.record, status: outcome.duplicate ? .ok : .created)
                 response.headers[.location] = "/api/v1/inbound-messages/\(outcome.record.id.lowercased)"
                 return response
-            },
-            Endpoint(
+            }
+        ingest.otherSuccess = [200: "The message had been taken before (the same Message-ID, or the same bytes): its first row; nothing was done again."]
+        var raw = Endpoint(
                 .get, "/api/v1/inbound-messages/{id}/raw", "getInboundMessageRaw", "The message as it came, as message/rfc822",
                 tag: "inbound_messages", access: .read, parameters: [.path("id", "The inbound message's id.")],
                 problems: [404]
             ) { _, context in
                 let id = try HTTP.id(context, entity: "inbound message")
                 _ = try await store.get(Entities.inboundMessages, id)
-                let raw = try await inbound.raw(id)
-                return Response(status: .ok, headers: [.contentType: "message/rfc822"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: raw)))
-            },
-        ]
+                let bytes = try await inbound.raw(id)
+                return Response(status: .ok, headers: [.contentType: "message/rfc822"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        raw.successContent = ["message/rfc822": ["schema": ["type": "string"]]]
+        return [ingest, raw]
     }
 }

@@ -93,7 +93,12 @@ public enum OpenAPI {
             let responseSchema = e.outputShape.map { $0.referencingSchema(models: &schemas) } ?? e.responseSchema
             let success: JSONValue = responseSchema.map { ["description": "Success.", "content": ["application/json": ["schema": $0]]] }
                 ?? ["description": "Success, no content."]
-            responses[String(e.successStatus)] = success
+            responses[String(e.successStatus)] = e.successContent.map { ["description": "Success.", "content": $0] } ?? success
+            for (code, meaning) in e.otherSuccess {
+                var other = success.objectValue ?? [:]
+                other["description"] = .string(meaning)
+                responses[String(code)] = .object(other)
+            }
             var problems = e.problems
             if e.access != nil {
                 problems += [401, 403]
