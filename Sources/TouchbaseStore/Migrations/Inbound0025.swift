@@ -74,37 +74,31 @@ extension Migrations {
         "CREATE INDEX ix_mailboxes_reply_address ON mailboxes (lower(reply_address)) WHERE reply_address IS NOT NULL",
     ]
 
-    static let inboundSQLite0025: [String] =
-        SQLiteDDL.table("inbound_messages", sqliteColumns0025.inbound)
-        + [
-            """
-            CREATE TABLE inbound_message_raw (
-                inbound_message_id TEXT PRIMARY KEY NOT NULL REFERENCES inbound_messages (id) ON DELETE CASCADE,
-                raw BLOB NOT NULL
-            )
-            """,
-        ]
-        + SQLiteDDL.addColumns("replies", sqliteColumns0025.replies)
-        + SQLiteDDL.addColumns("mailboxes", sqliteColumns0025.mailboxes)
-        + indexes0025
-        + SQLiteDDL.retouch("replies", replyColumns0025)
-        + SQLiteDDL.retouch("mailboxes", mailboxColumns0025)
+    /// The statements of both engines, from each dialect's table, column and trigger helpers.
+    static func inbound0025(
+        table: [String], rawKey: String, blob: String, addedColumns: [String], retouch: (String, [String]) -> [String]
+    ) -> [String] {
+        table
+            + [
+                """
+                CREATE TABLE inbound_message_raw (
+                    inbound_message_id \(rawKey) REFERENCES inbound_messages (id) ON DELETE CASCADE,
+                    raw \(blob) NOT NULL
+                )
+                """,
+            ]
+            + addedColumns + indexes0025 + retouch("replies", replyColumns0025) + retouch("mailboxes", mailboxColumns0025)
+    }
 
-    static let inboundPostgres0025: [String] =
-        PostgresDDL.table("inbound_messages", postgresColumns0025.inbound)
-        + [
-            """
-            CREATE TABLE inbound_message_raw (
-                inbound_message_id uuid PRIMARY KEY REFERENCES inbound_messages (id) ON DELETE CASCADE,
-                raw bytea NOT NULL
-            )
-            """,
-        ]
-        + PostgresDDL.addColumns("replies", postgresColumns0025.replies)
-        + PostgresDDL.addColumns("mailboxes", postgresColumns0025.mailboxes)
-        + indexes0025
-        + PostgresDDL.retouch("replies", replyColumns0025)
-        + PostgresDDL.retouch("mailboxes", mailboxColumns0025)
+    static let inboundSQLite0025: [String] = inbound0025(
+        table: SQLiteDDL.table("inbound_messages", sqliteColumns0025.inbound), rawKey: "TEXT PRIMARY KEY NOT NULL", blob: "BLOB",
+        addedColumns: SQLiteDDL.addColumns("replies", sqliteColumns0025.replies) + SQLiteDDL.addColumns("mailboxes", sqliteColumns0025.mailboxes),
+        retouch: SQLiteDDL.retouch)
+
+    static let inboundPostgres0025: [String] = inbound0025(
+        table: PostgresDDL.table("inbound_messages", postgresColumns0025.inbound), rawKey: "uuid PRIMARY KEY", blob: "bytea",
+        addedColumns: PostgresDDL.addColumns("replies", postgresColumns0025.replies) + PostgresDDL.addColumns("mailboxes", postgresColumns0025.mailboxes),
+        retouch: PostgresDDL.retouch)
         + ["inbound_messages", "replies", "mailboxes"].map { "SELECT touchbase_audit_triggers('\($0)', ARRAY[]::text[])" }
 
     /// The audit triggers of the new table and of those with new columns.
