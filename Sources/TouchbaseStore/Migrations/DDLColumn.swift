@@ -1,20 +1,7 @@
 import SQLKit
 
-/// The column notation both dialects share (their enum cases are the requirements), so a migration from 0024 on lists
-/// its tables once for both engines.
-protocol DDLColumn {
-    static func text(_ name: String) -> Self
-    static func vocab(_ name: String, _ words: [String], default: String?) -> Self
-    static func int(_ name: String, default: Int?, min: Int?, max: Int?) -> Self
-    static func bool(_ name: String, default: Bool) -> Self
-    static func ts(_ name: String, defaultNow: Bool) -> Self
-    static func json(_ name: String, array: Bool, nullable: Bool) -> Self
-    static func ref(_ name: String, _ target: String, required: Bool, cascade: Bool) -> Self
-    static func raw(_ sql: String) -> Self
-}
-
-extension SQLiteDDL.Col: DDLColumn {}
-extension PostgresDDL.Col: DDLColumn {}
+// `DDLColumn`, the column notation both dialects share, is declared where it shipped first: in migration 0022's file
+// (Sequences0022.swift, frozen). Migrations from 0024 on list their tables once with it.
 
 extension Migrations {
     /// SQLite audit triggers for `tables` as the schema stands (0005's generator, changed rows only) with each boolean

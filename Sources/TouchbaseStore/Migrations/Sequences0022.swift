@@ -10,6 +10,22 @@ import SQLKit
 // is enrolled in no other. Every write is audited, so the audit log is each enrolment's history.
 // A shipped migration is never edited.
 
+/// The column notation both dialects share (their enum cases are the requirements), so a migration's tables are
+/// listed once.
+protocol DDLColumn {
+    static func text(_ name: String) -> Self
+    static func vocab(_ name: String, _ words: [String], default: String?) -> Self
+    static func int(_ name: String, default: Int?, min: Int?, max: Int?) -> Self
+    static func bool(_ name: String, default: Bool) -> Self
+    static func ts(_ name: String, defaultNow: Bool) -> Self
+    static func json(_ name: String, array: Bool, nullable: Bool) -> Self
+    static func ref(_ name: String, _ target: String, required: Bool, cascade: Bool) -> Self
+    static func raw(_ sql: String) -> Self
+}
+
+extension SQLiteDDL.Col: DDLColumn {}
+extension PostgresDDL.Col: DDLColumn {}
+
 extension Migrations {
     static let stepKinds0022 = ["auto_email", "manual_email", "call", "linkedin", "action_item"]
     static let enrollmentStates0022 = ["active", "paused", "finished", "stopped"]
@@ -19,34 +35,52 @@ extension Migrations {
     ]
     static let sequenceTables0022 = ["sequences", "sequence_steps", "enrollments"]
 
-    private typealias SCol = SQLiteDDL.Col
-    private typealias PCol = PostgresDDL.Col
+    /// The three tables, listed once in the notation both dialects share; `text` and `integer` are the dialect's type
+    /// names and `sendDays` its definition of the JSON column with a default of its own.
+    static func sequenceColumns0022<C: DDLColumn>(
+        _: C.Type, text: String, integer: String, sendDays: String, inList: ([String]) -> String
+    ) -> (sequences: [C], steps: [C], enrollments: [C]) {
+        (
+            sequences: [
+                .raw("name \(text) NOT NULL CONSTRAINT ck_sequences__name CHECK (length(trim(name)) > 0 AND length(name) <= 200)"),
+                .text("description"),
+                .vocab("status", ["draft", "active", "paused", "archived"], default: "draft"),
+                .raw("time_zone \(text) NOT NULL DEFAULT 'UTC' CONSTRAINT ck_sequences__time_zone CHECK (length(time_zone) BETWEEN 1 AND 64)"),
+                .raw(sendDays),
+                .int("start_hour", default: 9, min: 0, max: 23),
+                .raw("end_hour \(integer) NOT NULL DEFAULT 17 CONSTRAINT ck_sequences__end_hour CHECK (end_hour BETWEEN 1 AND 24 AND end_hour > start_hour)"),
+                .json("holidays", array: true, nullable: false), .bool("exclusive", default: true),
+                .vocab("on_account_reply", ["stop", "pause", "none"], default: "stop"),
+            ],
+            steps: [
+                .ref("sequence_id", "sequences", required: true, cascade: true), .int("position", default: 1, min: 1, max: 100),
+                .raw("kind \(text) NOT NULL CONSTRAINT ck_sequence_steps__kind CHECK (kind IN (\(inList(stepKinds0022))))"),
+                .int("delay_days", default: 0, min: 0, max: 365), .text("subject"), .text("body"),
+                .json("variants", array: true, nullable: false), .bool("same_thread", default: false),
+            ],
+            enrollments: [
+                .ref("sequence_id", "sequences", required: true, cascade: true), .ref("contact_id", "contacts", required: true, cascade: true),
+                .vocab("state", enrollmentStates0022, default: "active"),
+                .raw("stop_reason \(text) CONSTRAINT ck_enrollments__stop_reason CHECK ((stop_reason IS NULL OR stop_reason IN (\(inList(stopReasons0022)))) AND (state <> 'stopped' OR stop_reason IS NOT NULL))"),
+                .int("current_step", default: 1, min: 1, max: 100), .ts("next_run_at", defaultNow: false), .ts("paused_until", defaultNow: false),
+                .vocab("ab_group", ["A", "B"], default: nil), .ts("ended_at", defaultNow: false),
+            ]
+        )
+    }
+
+    static let sqliteColumns0022 = sequenceColumns0022(
+        SQLiteDDL.Col.self, text: "TEXT", integer: "INTEGER",
+        sendDays: "send_days TEXT NOT NULL DEFAULT '[1,2,3,4,5]' CONSTRAINT ck_sequences__send_days CHECK (json_valid(send_days) AND json_type(send_days) = 'array')",
+        inList: SQLiteDDL.inList)
+    static let postgresColumns0022 = sequenceColumns0022(
+        PostgresDDL.Col.self, text: "text", integer: "integer",
+        sendDays: "send_days jsonb NOT NULL DEFAULT '[1,2,3,4,5]'::jsonb CONSTRAINT ck_sequences__send_days CHECK (jsonb_typeof(send_days) = 'array')",
+        inList: PostgresDDL.inList)
 
     static let sequencesSQLite0022: [String] =
-        SQLiteDDL.table("sequences", [
-            .raw("name TEXT NOT NULL CONSTRAINT ck_sequences__name CHECK (length(trim(name)) > 0 AND length(name) <= 200)"),
-            .text("description"),
-            .vocab("status", ["draft", "active", "paused", "archived"], default: "draft"),
-            .raw("time_zone TEXT NOT NULL DEFAULT 'UTC' CONSTRAINT ck_sequences__time_zone CHECK (length(time_zone) BETWEEN 1 AND 64)"),
-            .raw("send_days TEXT NOT NULL DEFAULT '[1,2,3,4,5]' CONSTRAINT ck_sequences__send_days CHECK (json_valid(send_days) AND json_type(send_days) = 'array')"),
-            .int("start_hour", default: 9, min: 0, max: 23),
-            .raw("end_hour INTEGER NOT NULL DEFAULT 17 CONSTRAINT ck_sequences__end_hour CHECK (end_hour BETWEEN 1 AND 24 AND end_hour > start_hour)"),
-            .json("holidays", array: true), .bool("exclusive", default: true),
-            .vocab("on_account_reply", ["stop", "pause", "none"], default: "stop"),
-        ])
-        + SQLiteDDL.table("sequence_steps", [
-            .ref("sequence_id", "sequences", required: true), .int("position", default: 1, min: 1, max: 100),
-            .raw("kind TEXT NOT NULL CONSTRAINT ck_sequence_steps__kind CHECK (kind IN (\(SQLiteDDL.inList(stepKinds0022))))"),
-            .int("delay_days", default: 0, min: 0, max: 365), .text("subject"), .text("body"), .json("variants", array: true),
-            .bool("same_thread", default: false),
-        ])
-        + SQLiteDDL.table("enrollments", [
-            .ref("sequence_id", "sequences", required: true), .ref("contact_id", "contacts", required: true),
-            .vocab("state", enrollmentStates0022, default: "active"),
-            .raw("stop_reason TEXT CONSTRAINT ck_enrollments__stop_reason CHECK ((stop_reason IS NULL OR stop_reason IN (\(SQLiteDDL.inList(stopReasons0022)))) AND (state <> 'stopped' OR stop_reason IS NOT NULL))"),
-            .int("current_step", default: 1, min: 1, max: 100), .ts("next_run_at"), .ts("paused_until"),
-            .vocab("ab_group", ["A", "B"]), .ts("ended_at"),
-        ])
+        SQLiteDDL.table("sequences", sqliteColumns0022.sequences)
+        + SQLiteDDL.table("sequence_steps", sqliteColumns0022.steps)
+        + SQLiteDDL.table("enrollments", sqliteColumns0022.enrollments)
         + [
             "CREATE UNIQUE INDEX ux_sequence_steps__sequence_position ON sequence_steps (sequence_id, position)",
             "CREATE UNIQUE INDEX ux_enrollments__sequence_contact ON enrollments (sequence_id, contact_id) WHERE state IN ('active','paused')",
@@ -84,30 +118,9 @@ extension Migrations {
         ]
 
     static let sequencesPostgres0022: [String] =
-        PostgresDDL.table("sequences", [
-            .raw("name text NOT NULL CONSTRAINT ck_sequences__name CHECK (length(trim(name)) > 0 AND length(name) <= 200)"),
-            .text("description"),
-            .vocab("status", ["draft", "active", "paused", "archived"], default: "draft"),
-            .raw("time_zone text NOT NULL DEFAULT 'UTC' CONSTRAINT ck_sequences__time_zone CHECK (length(time_zone) BETWEEN 1 AND 64)"),
-            .raw("send_days jsonb NOT NULL DEFAULT '[1,2,3,4,5]'::jsonb CONSTRAINT ck_sequences__send_days CHECK (jsonb_typeof(send_days) = 'array')"),
-            .int("start_hour", default: 9, min: 0, max: 23),
-            .raw("end_hour integer NOT NULL DEFAULT 17 CONSTRAINT ck_sequences__end_hour CHECK (end_hour BETWEEN 1 AND 24 AND end_hour > start_hour)"),
-            .json("holidays", array: true), .bool("exclusive", default: true),
-            .vocab("on_account_reply", ["stop", "pause", "none"], default: "stop"),
-        ])
-        + PostgresDDL.table("sequence_steps", [
-            .ref("sequence_id", "sequences", required: true), .int("position", default: 1, min: 1, max: 100),
-            .raw("kind text NOT NULL CONSTRAINT ck_sequence_steps__kind CHECK (kind IN (\(PostgresDDL.inList(stepKinds0022))))"),
-            .int("delay_days", default: 0, min: 0, max: 365), .text("subject"), .text("body"), .json("variants", array: true),
-            .bool("same_thread", default: false),
-        ])
-        + PostgresDDL.table("enrollments", [
-            .ref("sequence_id", "sequences", required: true), .ref("contact_id", "contacts", required: true),
-            .vocab("state", enrollmentStates0022, default: "active"),
-            .raw("stop_reason text CONSTRAINT ck_enrollments__stop_reason CHECK ((stop_reason IS NULL OR stop_reason IN (\(PostgresDDL.inList(stopReasons0022)))) AND (state <> 'stopped' OR stop_reason IS NOT NULL))"),
-            .int("current_step", default: 1, min: 1, max: 100), .ts("next_run_at"), .ts("paused_until"),
-            .vocab("ab_group", ["A", "B"]), .ts("ended_at"),
-        ])
+        PostgresDDL.table("sequences", postgresColumns0022.sequences)
+        + PostgresDDL.table("sequence_steps", postgresColumns0022.steps)
+        + PostgresDDL.table("enrollments", postgresColumns0022.enrollments)
         + [
             "CREATE UNIQUE INDEX ux_sequence_steps__sequence_position ON sequence_steps (sequence_id, position)",
             "CREATE UNIQUE INDEX ux_enrollments__sequence_contact ON enrollments (sequence_id, contact_id) WHERE state IN ('active','paused')",
