@@ -99,7 +99,6 @@ public struct InboundAnalysis: Sendable {
     /// 5.x.x is a hard failure, but a full mailbox (5.2.2) is soft, like every 4.x.x.
     public static func isHard(_ code: String) -> Bool { code.hasPrefix("5") && code != "5.2.2" }
 
-    static let emailPattern = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#)
     static let codePattern = try! NSRegularExpression(pattern: #"\b([245])\.(\d{1,3})\.(\d{1,3})\b"#)
     static func statusCode(_ value: String) -> String? {
         let ns = value as NSString
@@ -154,7 +153,7 @@ public struct InboundAnalysis: Sendable {
         let soft = code.map { !isHard($0) } ?? softWords.contains { lower.contains($0) }
         let ns = text as NSString
         let ours = [mail.to.first?.address.lowercased()].compactMap { $0 }
-        let recipient = emailPattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
+        let recipient = ReplyIntent.email.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range) }
             .first { address in
                 let a = address.lowercased()
                 return !bounceSenders.contains { a.hasPrefix($0) } && !ours.contains(a) && !a.contains("mailer-daemon")

@@ -43,14 +43,21 @@ extension Catalogue {
                 description: "One message taken in: its parsed headers, full and stripped text, kind and why, how it was threaded, what it set off, and the reply, send, touch and contact it is linked to."
             ) { args in
                 let message = try await store.get(Entities.inboundMessages, try args.uuid("inbound_message_id"))
-                func linked(_ entity: Entity, _ column: String) async throws -> JSONValue {
-                    guard let id = message.uuid(column) else { return .null }
-                    return try await database.withConnection { sql in try await store.fetch(entity, id, on: sql) }?.json ?? .null
+                let links: [(String, Entity, String)] = [
+                    ("reply", Entities.replies, "reply_id"), ("send", Entities.sends, "send_id"),
+                    ("touchpoint", Entities.touchpoints, "touchpoint_id"), ("contact", Entities.contacts, "contact_id"),
+                ]
+                var detail: [String: JSONValue] = ["message": message.json]
+                // The linked records on one connection.
+                let found = try await database.withConnection { sql in
+                    var out: [String: JSONValue] = [:]
+                    for (key, entity, column) in links {
+                        out[key] = try await message.uuid(column).asyncFlatMap { try await store.fetch(entity, $0, on: sql) }?.json ?? .null
+                    }
+                    return out
                 }
-                return .json([
-                    "message": message.json, "reply": try await linked(Entities.replies, "reply_id"), "send": try await linked(Entities.sends, "send_id"),
-                    "touchpoint": try await linked(Entities.touchpoints, "touchpoint_id"), "contact": try await linked(Entities.contacts, "contact_id"),
-                ])
+                detail.merge(found) { _, new in new }
+                return .json(.object(detail))
             },
             Operation(
                 "classify_reply", title: "Reclassify a reply", access: .write,
@@ -82,7 +89,7 @@ extension Catalogue {
             ) { args in
                 var contact = args.optionalUUID("contact_id")
                 if contact == nil, let email = args.string("contact_email")?.trimmed.lowercased(), !email.isEmpty {
-                    contact = try await store.select(Entities.contacts, where: [("email", .string(email))], limit: 1).first?.id
+                    contact = try await inbound.contact(email: email, openConversation: false)
                     if contact == nil { throw DomainError.invalid("contact_email", "no contact has the email \(email)") }
                 }
                 guard let contact else { throw DomainError.invalid("contact_id", "is required (or contact_email)") }

@@ -135,7 +135,15 @@ public struct InboundMail: Sendable {
         let d = database.dialect
         var m = Match()
         let from = mail.from?.address.lowercased() ?? ""
-        let mailboxes = try await sql.raw("SELECT id, lower(email) AS email, lower(reply_address) AS reply FROM mailboxes").all().map {
+        // Our mailboxes among the addresses the message names (a reply+TOKEN@ address by its part before the plus),
+        // found by their indexes.
+        var named = Set([from].filter { !$0.isEmpty } + mail.recipients)
+        for address in named { if let base = Self.withoutTag(address) { named.insert(base) } }
+        var list = SQLQueryString("")
+        for (i, address) in named.sorted().enumerated() { list += i == 0 ? "\(bind: address)" : ", \(bind: address)" }
+        let mailboxes = named.isEmpty ? [] : try await sql.raw(
+            "SELECT id, lower(email) AS email, lower(reply_address) AS reply FROM mailboxes WHERE lower(email) IN (\(list)) OR (reply_address IS NOT NULL AND lower(reply_address) IN (\(list)))"
+        ).all().map {
             (id: try $0.decode(column: "id", as: UUID.self), email: try $0.decode(column: "email", as: String.self), reply: try $0.decode(column: "reply", as: String?.self))
         }
         if let own = mailboxes.first(where: { $0.email == from || $0.reply == from }), assigned == nil {
@@ -148,12 +156,9 @@ public struct InboundMail: Sendable {
         var token: String?
         for address in mail.recipients {
             if let box = mailboxes.first(where: { $0.email == address || $0.reply == address }) { m.mailbox = m.mailbox ?? box.id }
-            guard let at = address.firstIndex(of: "@"), let plus = address[..<at].firstIndex(of: "+") else { continue }
-            let base = String(address[..<plus]) + String(address[at...])
-            if let box = mailboxes.first(where: { $0.reply == base || $0.email == base }) {
-                m.mailbox = box.id
-                token = String(address[address.index(after: plus)..<at])
-            }
+            guard let base = Self.withoutTag(address), let box = mailboxes.first(where: { $0.reply == base || $0.email == base }) else { continue }
+            m.mailbox = box.id
+            token = String(address[address.index(after: address.firstIndex(of: "+")!)..<address.firstIndex(of: "@")!])
         }
         if let assigned {
             m.contact = assigned
@@ -217,7 +222,17 @@ public struct InboundMail: Sendable {
         return m
     }
 
+    /// `local@domain` for `local+tag@domain`; nil for an address without a tag.
+    static func withoutTag(_ address: String) -> String? {
+        guard let at = address.firstIndex(of: "@"), let plus = address[..<at].firstIndex(of: "+") else { return nil }
+        return String(address[..<plus]) + String(address[at...])
+    }
+
     /// The contact with an email (with an open conversation, when asked).
+    public func contact(email: String, openConversation: Bool) async throws -> UUID? {
+        try await database.withConnection { sql in try await contact(email: email, openConversation: openConversation, on: sql) }
+    }
+
     func contact(email: String, openConversation: Bool, on sql: any SQLDatabase) async throws -> UUID? {
         let d = database.dialect
         // Open: a conversation not closed, won or lost, or an enrolment still running.

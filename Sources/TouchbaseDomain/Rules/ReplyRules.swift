@@ -16,14 +16,12 @@ public enum TextDates {
         ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("jun", 6), ("jul", 7), ("aug", 8), ("sep", 9), ("sept", 9), ("oct", 10),
         ("nov", 11), ("dec", 12), ("okt", 10), ("dez", 12), ("déc", 12),
     ]
-    static var monthPattern: String {
-        monthNames.map(\.0).sorted { $0.count > $1.count }.joined(separator: "|")
-    }
-    public static var utc: Calendar {
+    static let monthPattern = monthNames.map(\.0).sorted { $0.count > $1.count }.joined(separator: "|")
+    public static let utc: Calendar = {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = TimeZone(identifier: "UTC")!
         return c
-    }
+    }()
 
     public static func month(_ name: String) -> Int? {
         let key = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
@@ -32,15 +30,11 @@ public enum TextDates {
 
     static let iso = try! NSRegularExpression(pattern: #"\b(20\d\d)-(\d{1,2})-(\d{1,2})\b"#)
     static let numeric = try! NSRegularExpression(pattern: #"\b(\d{1,2})([./])(\d{1,2})(?:[./](\d{2,4}))?\b"#)
-    static var dayMonth: NSRegularExpression {
-        try! NSRegularExpression(
-            pattern: #"\b(\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?("# + monthPattern + #")\.?(?:\s+(?:de\s+)?(20\d\d))?\b"#,
-            options: [.caseInsensitive])
-    }
-    static var monthDay: NSRegularExpression {
-        try! NSRegularExpression(
-            pattern: #"\b("# + monthPattern + #")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(20\d\d))?"#, options: [.caseInsensitive])
-    }
+    static let dayMonth = try! NSRegularExpression(
+        pattern: #"\b(\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?("# + monthPattern + #")\.?(?:\s+(?:de\s+)?(20\d\d))?\b"#,
+        options: [.caseInsensitive])
+    static let monthDay = try! NSRegularExpression(
+        pattern: #"\b("# + monthPattern + #")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(20\d\d))?"#, options: [.caseInsensitive])
 
     /// Every date found, in the order written; `dayFirst` reads `07/12` as 7 December (German, French, Spanish text).
     public static func dates(in text: String, after reference: Date, dayFirst: Bool) -> [Date] {
@@ -136,7 +130,12 @@ public struct ReplyIntent: Sendable, Equatable {
         pattern: #"([A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+){1,2})\s+(?:is|would be)\s+(?:the\s+)?(?:right|best|better)\s+(?:person|contact)"#)
     static let title = try! NSRegularExpression(
         pattern: #"^\s*[,(–—-]\s*(?:our|the|my|who is our|who's our|she's our|he's our)?\s*([A-Z][A-Za-z&/ .-]{1,60}?)\s*(?:[,).;]|\s+(?:at|who|and)\b|$)"#)
-    static let email = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#)
+    /// An email address in text.
+    public static let email = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#)
+    static let inWeeks = try! NSRegularExpression(pattern: #"in (\d{1,2}|a|one|two|three|four|six) (week|month)s?"#)
+    static let afterThe = try! NSRegularExpression(pattern: #"after the (\d{1,2})(?:st|nd|rd|th)?\b"#)
+    static let inMonth = try! NSRegularExpression(
+        pattern: #"\b(?:in|until|after|before|around|end of|early|mid|late)\s+(?:early\s+|mid\s+|late\s+)?("# + TextDates.monthPattern + #")\b"#)
     static let titleWords = [
         "vp", "vice president", "head", "director", "chief", "cto", "ceo", "cfo", "coo", "cio", "ciso", "manager", "lead", "engineering",
         "officer", "president", "founder", "owner", "partner", "principal", "procurement", "operations", "sales", "marketing", "finance",
@@ -151,8 +150,9 @@ public struct ReplyIntent: Sendable, Equatable {
             referral.confidence = referral.referralEmail != nil || referral.referralTitle != nil ? 0.85 : 0.7
             return referral
         }
-        if let p = first(notNow) ?? notNowDate(lower, receivedAt: receivedAt).map({ _ in "names a later time" }) {
-            return ReplyIntent(intent: "not_now", confidence: 0.8, reason: "says '\(p)'", followUpOn: notNowDate(lower, receivedAt: receivedAt))
+        let later = notNowDate(lower, receivedAt: receivedAt)
+        if let p = first(notNow) ?? later.map({ _ in "names a later time" }) {
+            return ReplyIntent(intent: "not_now", confidence: 0.8, reason: "says '\(p)'", followUpOn: later)
         }
         if let p = first(negative) { return ReplyIntent(intent: "negative", confidence: 0.85, reason: "says '\(p)'") }
         if let p = positive.first(where: { phrase in
@@ -199,13 +199,13 @@ public struct ReplyIntent: Sendable, Equatable {
         if lower.contains("next year") { return cal.date(from: DateComponents(year: year + 1, month: 1, day: 2)) }
         let ns = lower as NSString
         let all = NSRange(location: 0, length: ns.length)
-        if let m = try! NSRegularExpression(pattern: #"in (\d{1,2}|a|one|two|three|four|six) (week|month)s?"#).firstMatch(in: lower, range: all) {
+        if let m = Self.inWeeks.firstMatch(in: lower, range: all) {
             let words = ["a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "six": 6]
             let raw = ns.substring(with: m.range(at: 1))
             let n = Int(raw) ?? words[raw] ?? 1
             return cal.date(byAdding: ns.substring(with: m.range(at: 2)) == "week" ? .day : .month, value: ns.substring(with: m.range(at: 2)) == "week" ? 7 * n : n, to: today)
         }
-        if let m = try! NSRegularExpression(pattern: #"after the (\d{1,2})(?:st|nd|rd|th)?\b"#).firstMatch(in: lower, range: all),
+        if let m = Self.afterThe.firstMatch(in: lower, range: all),
             let n = Int(ns.substring(with: m.range(at: 1))), (1...31).contains(n)
         {
             let target = n < day ? cal.date(byAdding: .month, value: 1, to: today)! : today
@@ -213,8 +213,7 @@ public struct ReplyIntent: Sendable, Equatable {
             return cal.date(from: DateComponents(year: c.year, month: c.month, day: n)).flatMap { cal.date(byAdding: .day, value: 1, to: $0) }
         }
         if let written = TextDates.dates(in: lower, after: receivedAt, dayFirst: false).first(where: { $0 > today }) { return written }
-        if let m = try! NSRegularExpression(pattern: #"\b(?:in|until|after|before|around|end of|early|mid|late)\s+(?:early\s+|mid\s+|late\s+)?("# + TextDates.monthPattern + #")\b"#)
-            .firstMatch(in: lower, range: all), let target = TextDates.month(ns.substring(with: m.range(at: 1)))
+        if let m = Self.inMonth.firstMatch(in: lower, range: all), let target = TextDates.month(ns.substring(with: m.range(at: 1)))
         {
             return cal.date(from: DateComponents(year: target > month ? year : year + 1, month: target, day: 1))
         }
