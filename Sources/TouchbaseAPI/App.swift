@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import TouchbaseDomain
+import TouchbaseService
 import TouchbaseImport
 import TouchbaseMCP
 import TouchbaseStore
@@ -39,6 +40,7 @@ public func buildRouter(
     database: Database, importsDirectory: URL? = nil, requestTimeout: Duration = .seconds(30), maxUpload: Int = ServerSettings.defaultMaxUpload,
     jobs: JobRunner? = nil, mcp: MCPHTTPSessions? = nil, web: WebFace? = nil
 ) -> Router<AppRequestContext> {
+    MetricsExport.bootstrap()
     let router = Router(context: AppRequestContext.self)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let endpoints = Routes.all(database: database, importsDirectory: importsDirectory, maxUpload: maxUpload, jobs: jobs)
@@ -93,12 +95,24 @@ struct RequestLogMiddleware: RouterMiddleware {
         let id = request.headers[Self.header].flatMap { $0.count <= 128 ? $0 : nil } ?? UUIDv7.make().lowercased
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
+        Telemetry.requestsInFlight.increment()
+        defer { Telemetry.requestsInFlight.decrement() }
         var response = try await next(request, context)
         response.headers[Self.header] = id
         let elapsed = ContinuousClock.now - started
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms)) ms")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        Telemetry.request(route: Self.route(context.endpointPath), method: request.method.rawValue, status: response.status.code, seconds: seconds)
+        context.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", seconds * 1000)) ms")
         return response
+    }
+
+    /// The route template a request matched, as OpenAPI writes it (`/api/v1/contacts/{id}`); `unmatched` for a path no
+    /// route serves, so that a scan of random paths cannot make a series per path.
+    static func route(_ endpointPath: String?) -> String {
+        guard let path = endpointPath, path.hasPrefix("/") else { return "unmatched" }
+        return path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }.joined(separator: "/")
     }
 }
 

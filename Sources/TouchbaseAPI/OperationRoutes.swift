@@ -274,6 +274,29 @@ extension Routes {
                 .post, "/api/v1/enrollments/{id}/resume", "resumeEnrollment", operation: op("resume_enrollment"), tag: "enrollments",
                 summary: "Resume a paused enrolment; its next step is due at once",
                 binding: Binding(path: ["id": ("enrollment_id", "enrollment")], body: true), problems: [400, 404, 409]),
+            Endpoint(
+                .post, "/api/v1/webhooks", "createWebhook", operation: op("create_webhook"), tag: "webhooks",
+                summary: "Subscribe a URL to events; the signing secret is in the answer, and only there",
+                binding: Binding(body: true), status: 201, problems: [400, 422]),
+            Endpoint(
+                .post, "/api/v1/webhooks/deliver-due", "deliverDueWebhooks", operation: op("deliver_webhooks"), tag: "webhooks",
+                summary: "POST every webhook delivery due now, once; admins only", binding: Binding(body: true), problems: [400]),
+            Endpoint(
+                .patch, "/api/v1/webhooks/{id}", "updateWebhook", operation: op("update_webhook"), tag: "webhooks",
+                summary: "Change a webhook's URL, event types, description or active flag",
+                binding: Binding(path: ["id": ("webhook_id", "webhook")], body: true), problems: [400, 404, 422]),
+            Endpoint(
+                .delete, "/api/v1/webhooks/{id}", "deleteWebhook", operation: op("delete_webhook"), tag: "webhooks",
+                summary: "Delete a webhook with its secret and deliveries",
+                binding: Binding(path: ["id": ("webhook_id", "webhook")]), problems: [404]),
+            Endpoint(
+                .post, "/api/v1/webhooks/{id}/rotate-secret", "rotateWebhookSecret", operation: op("rotate_webhook_secret"), tag: "webhooks",
+                summary: "Give a webhook a new signing secret (shown only in the answer)",
+                binding: Binding(path: ["id": ("webhook_id", "webhook")], body: true), problems: [400, 404]),
+            Endpoint(
+                .post, "/api/v1/webhook-deliveries/{id}/replay", "replayWebhookDelivery", operation: op("replay_webhook_delivery"), tag: "webhooks",
+                summary: "Send a delivery's event again, with the same webhook-id", binding: Binding(path: ["id": ("delivery_id", "webhook delivery")], body: true),
+                status: 201, problems: [400, 404]),
         ]
         for queue in QueueRepository.queues {
             endpoints.append(

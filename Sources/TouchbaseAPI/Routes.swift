@@ -18,6 +18,7 @@ enum Routes {
                 try await database.ping()
                 return HTTP.json(["status": "ok", "database": .string(database.engine.rawValue)])
             },
+            MetricsExport.endpoint(database: database),
         ]
         // The operations' endpoints come before the resources, so that their constant paths are matched first.
         endpoints += operations(Catalogue(database: database))

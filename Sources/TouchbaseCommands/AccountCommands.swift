@@ -19,7 +19,7 @@ public struct SignalsCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            let settings = try Settings.read(global, defaultLevel: "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).upgradeAll()
                 let created = try await AuditContext.$actor.withValue("cli:signals-scan") {
@@ -57,7 +57,7 @@ public struct QueueCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).upgradeAll()
             let items = try await QueueRepository(database: database).queue(name, days: days, limit: limit)

@@ -25,7 +25,7 @@ public struct DemoCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         let perCompany = contacts / companies
         let perConversation = touchpoints / max(1, perCompany * companies)
         let total = companies

@@ -22,7 +22,7 @@ public struct ExportCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         let entities = try Exporter.entities(named: entity)
         let url = URL(fileURLWithPath: out)
         let counts = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in

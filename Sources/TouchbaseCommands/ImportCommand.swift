@@ -66,7 +66,7 @@ public struct ImportCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         if kind == "undo" { return try await undo(settings) }
         var mappings: [String: String] = [:]
         for m in maps {

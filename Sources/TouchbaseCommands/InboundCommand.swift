@@ -44,7 +44,7 @@ public struct InboundCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         let failures = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).upgradeAll()
             let inbound = InboundMail.fromEnvironment(database: database)

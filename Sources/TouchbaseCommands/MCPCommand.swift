@@ -36,7 +36,7 @@ public struct MCPCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel)
+        let settings = try Settings.read(global)
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
             try await Migrator(database: database).upgradeAll()

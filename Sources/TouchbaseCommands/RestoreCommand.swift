@@ -26,7 +26,7 @@ public struct RestoreCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         let url = URL(fileURLWithPath: dump)
         let onTerminal = isatty(2) != 0
         let started = Date()

@@ -47,7 +47,7 @@ public struct RunCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).upgradeAll()
             let catalogue = Catalogue(database: database)

@@ -42,7 +42,7 @@ public struct SequencesCommand: AsyncParsableCommand {
         }
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            let settings = try Settings.read(global, defaultLevel: "warning")
             let failed = try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).upgradeAll()
                 let instant = now.flatMap(Timestamp.parse) ?? Date()
@@ -71,12 +71,14 @@ public struct SequencesCommand: AsyncParsableCommand {
     }
 }
 
-/// Inside `serve`: the due steps run every `interval` seconds until shutdown (a run in progress finishes first).
-struct SequenceService: Service {
-    let runner: SequenceRunner
+/// Inside `serve`: `work` runs every `interval` until shutdown (a run in progress finishes first): the sequences'
+/// due steps, the webhook deliveries.
+struct RepeatingService: Service {
+    let name: String
     let interval: Duration
     let enabled: Bool
     let logger: Logger
+    let work: @Sendable () async throws -> Void
 
     func run() async throws {
         guard enabled else {
@@ -86,14 +88,37 @@ struct SequenceService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let report = try await AuditContext.$actor.withValue("sequences:run") { try await runner.runDue(now: Date()) }
-                    if !report.items.isEmpty {
-                        logger.info("sequences: \(report.count("sent")) sent, \(report.count("delayed")) delayed, \(report.count("task")) tasks, \(report.count("failed")) failed, \(report.count("uncertain")) uncertain")
-                    }
+                    try await work()
                 } catch {
-                    logger.error("sequences: the run failed: \(error)")
+                    logger.error("\(name): the run failed: \(error)")
                 }
                 try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Every `TOUCHBASE_<NAME>_INTERVAL` seconds (`fallback` when unset; 0 turns it off).
+    static func interval(_ variable: String, fallback: Double) -> (Duration, Bool) {
+        let seconds = ProcessInfo.processInfo.environment[variable].flatMap(Double.init) ?? fallback
+        return (.milliseconds(Int64(max(seconds, 0.05) * 1_000)), seconds > 0)
+    }
+
+    static func sequences(_ runner: SequenceRunner, logger: Logger) -> RepeatingService {
+        let (interval, enabled) = self.interval("TOUCHBASE_SEQUENCE_INTERVAL", fallback: 10)
+        return RepeatingService(name: "sequences", interval: interval, enabled: enabled, logger: logger) {
+            let report = try await AuditContext.$actor.withValue("sequences:run") { try await runner.runDue(now: Date()) }
+            if !report.items.isEmpty {
+                logger.info("sequences: \(report.count("sent")) sent, \(report.count("delayed")) delayed, \(report.count("task")) tasks, \(report.count("failed")) failed, \(report.count("uncertain")) uncertain")
+            }
+        }
+    }
+
+    static func webhooks(_ deliverer: WebhookDeliverer, logger: Logger) -> RepeatingService {
+        let (interval, enabled) = self.interval("TOUCHBASE_WEBHOOK_INTERVAL", fallback: 2)
+        return RepeatingService(name: "webhooks", interval: interval, enabled: enabled, logger: logger) {
+            let report = try await deliverer.deliverDue()
+            if report.total > 0 {
+                logger.info("webhooks: \(report.delivered) delivered, \(report.retrying) to retry, \(report.failed) failed for good")
             }
         }
     }

@@ -19,6 +19,9 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical. Env: TOUCHBASE_LOG_LEVEL. Default: info", valueName: "level"))
     public var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp("Log format: text (one line a message) or json (one JSON object a line, for log shippers). Env: TOUCHBASE_LOG_FORMAT. Default: text", valueName: "format"))
+    public var logFormat: String?
+
     public init() {}
 }
 
@@ -36,12 +39,18 @@ public struct Settings: Sendable {
     /// Statements slower than this many milliseconds are logged as warnings with their SQL (`TOUCHBASE_SLOW_QUERY_MS`;
     /// unset: none).
     public var slowQueryMilliseconds: Double?
+    /// How logs are written (`--log-format`, `TOUCHBASE_LOG_FORMAT`): text or json.
+    var logFormat: LogFormat = .text
+    /// A listener of its own for `/metrics` without a token (`TOUCHBASE_METRICS_PORT`; unset: none), on
+    /// `TOUCHBASE_METRICS_HOST` (default 127.0.0.1).
+    public var metricsPort: Int?
+    public var metricsHost = "127.0.0.1"
 
     /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
     /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
     /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`, `TOUCHBASE_SLOW_QUERY_MS`).
     public static func read(
-        database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil,
+        database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil, logFormat: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Settings {
         var flags: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -49,6 +58,7 @@ public struct Settings: Sendable {
         if let logLevel { flags[AbsoluteConfigKey(["touchbase", "log", "level"])] = ConfigValue(.string(logLevel), isSecret: false) }
         if let host { flags[AbsoluteConfigKey(["touchbase", "host"])] = ConfigValue(.string(host), isSecret: false) }
         if let port { flags[AbsoluteConfigKey(["touchbase", "port"])] = ConfigValue(.int(port), isSecret: false) }
+        if let logFormat { flags[AbsoluteConfigKey(["touchbase", "log", "format"])] = ConfigValue(.string(logFormat), isSecret: false) }
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
@@ -78,7 +88,25 @@ public struct Settings: Sendable {
             }
             settings.slowQueryMilliseconds = ms
         }
+        let formatText = reader.string(forKey: "log.format", default: "text")
+        guard let format = LogFormat(rawValue: formatText.trimmed.lowercased()) else {
+            throw ValidationError("Unknown log format '\(formatText)': use text or json.")
+        }
+        settings.logFormat = format
+        if let text = reader.string(forKey: "metrics.port") {
+            guard let port = Int(text.trimmed), (1...65535).contains(port) else {
+                throw ValidationError("TOUCHBASE_METRICS_PORT must be a port from 1 to 65535; got '\(text)'.")
+            }
+            settings.metricsPort = port
+        }
+        settings.metricsHost = reader.string(forKey: "metrics.host", default: "127.0.0.1")
         return settings
+    }
+
+    /// The settings of a command: its global options, `defaultLevel` when neither `--log-level` nor the environment
+    /// names one.
+    static func read(_ global: GlobalOptions, defaultLevel: String? = nil, host: String? = nil, port: Int? = nil) throws -> Settings {
+        try read(database: global.database, logLevel: global.logLevel ?? defaultLevel, host: host, port: port, logFormat: global.logFormat)
     }
 
     public var location: DatabaseLocation { DatabaseLocation(databaseURL) }
@@ -87,10 +115,23 @@ public struct Settings: Sendable {
 enum Runtime {
     /// Logs go to standard error so that standard output carries only results. The logging system is
     /// bootstrapped once per process; each logger carries its own level.
-    static let bootstrap: Void = LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+    /// The first command's format wins (one command a process).
+    nonisolated(unsafe) private static var bootstrapped = false
+    private static let bootstrapLock = NSLock()
+
+    static func bootstrap(_ format: LogFormat) {
+        bootstrapLock.withLock {
+            guard !bootstrapped else { return }
+            bootstrapped = true
+            switch format {
+            case .text: LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+            case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+            }
+        }
+    }
 
     static func logger(_ settings: Settings) -> Logger {
-        _ = bootstrap
+        bootstrap(settings.logFormat)
         var logger = Logger(label: "touchbase")
         logger.logLevel = settings.logLevel
         return logger

@@ -19,7 +19,7 @@ public struct TouchbaseCommand: AsyncParsableCommand {
         abstract: "Touchbase: the outreach and account-based-marketing command center.",
         discussion: "Every command takes --database (or TOUCHBASE_DATABASE_URL); SQLite at ./touchbase.sqlite by default.",
         version: "0.1.0",
-        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self, SequencesCommand.self, InboundCommand.self])
+        subcommands: [Serve.self, MCPCommand.self, RunCommand.self, Migrate.self, TokenCommand.self, UserCommand.self, SignalsCommand.self, QueueCommand.self, ImportCommand.self, ExportCommand.self, BackupCommand.self, RestoreCommand.self, DemoCommand.self, MailCommand.self, SequencesCommand.self, InboundCommand.self])
 
     public init() {}
 }
@@ -39,8 +39,9 @@ public struct Serve: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel, host: host, port: port)
+        let settings = try Settings.read(global, host: host, port: port)
         let logger = Runtime.logger(settings)
+        MetricsExport.bootstrap()
         try await Runtime.withDatabase(settings, logger: logger) { database in
             let applied = try await Migrator(database: database).upgradeAll()
             logger.info("database \(settings.location) ready (\(applied.count) migrations applied now)")
@@ -59,14 +60,21 @@ public struct Serve: AsyncParsableCommand {
                 database: database,
                 settings: ServerSettings(host: settings.host, port: settings.port, maxUpload: settings.maxUpload, mcpRate: settings.mcpRate),
                 jobs: runner, mcp: mcp, web: try WebFace(database: database, catalogue: Catalogue(database: database), imports: jobs, maxUpload: settings.maxUpload, logger: logger), logger: logger)
-            // Sequences' due steps every TOUCHBASE_SEQUENCE_INTERVAL seconds (default 10; 0 turns the runner off).
-            let interval = ProcessInfo.processInfo.environment["TOUCHBASE_SEQUENCE_INTERVAL"].flatMap(Double.init) ?? 10
-            let sequences = SequenceService(
-                runner: SequenceRunner.fromEnvironment(database: database, publicURL: "http://\(settings.host):\(settings.port)"), interval: .milliseconds(Int64(max(interval, 1) * 1_000)),
-                enabled: interval > 0, logger: logger)
+            // Sequences' due steps every TOUCHBASE_SEQUENCE_INTERVAL seconds (default 10), webhook deliveries every
+            // TOUCHBASE_WEBHOOK_INTERVAL (default 2); 0 turns either off.
+            let sequences = RepeatingService.sequences(
+                SequenceRunner.fromEnvironment(database: database, publicURL: "http://\(settings.host):\(settings.port)"), logger: logger)
+            let webhooks = RepeatingService.webhooks(WebhookDeliverer(database: database, logger: logger), logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: runner), .init(service: sequences), .init(service: webhooks), .init(service: app),
+            ]
+            if let metricsPort = settings.metricsPort {
+                services.append(.init(service: MetricsExport.application(database: database, host: settings.metricsHost, port: metricsPort, logger: logger)))
+                logger.info("metrics without a token at http://\(settings.metricsHost):\(metricsPort)/metrics")
+            }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: runner), .init(service: sequences), .init(service: app)],
+                    services: services,
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()
@@ -91,7 +99,7 @@ public struct Migrate: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         let logger = Runtime.logger(settings)
         try await Runtime.withDatabase(settings, logger: logger) { database in
             let applied = try await Migrator(database: database).upgradeAll()
@@ -133,7 +141,7 @@ public struct TokenCommand: AsyncParsableCommand {
         }
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            let settings = try Settings.read(global, defaultLevel: "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).upgradeAll()
                 let tokens = TokenStore(database: database)
@@ -166,7 +174,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            let settings = try Settings.read(global, defaultLevel: "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).upgradeAll()
                 let tokens = try await TokenStore(database: database).list(includeRevoked: all)
@@ -195,7 +203,7 @@ public struct TokenCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+            let settings = try Settings.read(global, defaultLevel: "warning")
             try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
                 try await Migrator(database: database).upgradeAll()
                 let revoked = try await TokenStore(database: database).revoke(token)

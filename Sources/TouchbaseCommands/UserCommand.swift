@@ -87,7 +87,7 @@ public struct UserCommand: AsyncParsableCommand {
 
     /// The users of the database the options name, migrated first.
     static func withUsers(_ global: GlobalOptions, _ body: @escaping @Sendable (UserStore) async throws -> Void) async throws {
-        let settings = try Settings.read(database: global.database, logLevel: global.logLevel ?? "warning")
+        let settings = try Settings.read(global, defaultLevel: "warning")
         try await Runtime.withDatabase(settings, logger: Runtime.logger(settings)) { database in
             try await Migrator(database: database).upgradeAll()
             try await body(UserStore(database: database))

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import TouchbaseDomain
 import TouchbaseStore
 
@@ -20,12 +21,12 @@ public struct Exporter: Sendable {
         return [entity]
     }
 
-    func pages(_ entity: Entity, _ body: ([Record]) throws -> Void) async throws -> Int {
+    func pages(_ entity: Entity, on connection: (any SQLDatabase)? = nil, _ body: ([Record]) throws -> Void) async throws -> Int {
         let store = RecordStore(database: database)
         var cursor: UUID?
         var count = 0
         repeat {
-            let page = try await store.list(entity, ListQuery(limit: Self.pageSize, cursor: cursor))
+            let page = try await store.list(entity, ListQuery(limit: Self.pageSize, cursor: cursor), on: connection)
             try body(page.records)
             count += page.records.count
             cursor = page.nextCursor.flatMap(UUID.init(uuidString:))
@@ -34,13 +35,13 @@ public struct Exporter: Sendable {
     }
 
     /// `{"table": …, "row": {…}}` per line, tables in dependency order. Returns rows per table.
-    public func jsonl(to url: URL, entities: [Entity]) async throws -> [(String, Int)] {
+    public func jsonl(to url: URL, entities: [Entity], on connection: (any SQLDatabase)? = nil) async throws -> [(String, Int)] {
         FileManager.default.createFile(atPath: url.path, contents: nil)
         let out = try FileHandle(forWritingTo: url)
         defer { try? out.close() }
         var counts: [(String, Int)] = []
         for entity in entities {
-            let n = try await pages(entity) { records in
+            let n = try await pages(entity, on: connection) { records in
                 var text = ""
                 for r in records {
                     text += "{\"table\":"
@@ -54,6 +55,33 @@ public struct Exporter: Sendable {
             counts.append((entity.table, n))
         }
         return counts
+    }
+
+    /// A backup of a live database: every table as a JSON-lines dump (what `touchbase restore` reads, on either
+    /// engine) read inside one snapshot, so that writes committed meanwhile are wholly in or wholly out. It is written
+    /// to `OUT.partial` and renamed when complete: a backup that stops half-way leaves no file that looks whole.
+    public func backup(to url: URL) async throws -> [(String, Int)] {
+        let partial = url.appendingPathExtension("partial")
+        try? FileManager.default.removeItem(at: partial)
+        let counts = try await database.snapshot { sql in try await jsonl(to: partial, entities: Entities.stored, on: sql) }
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: partial, to: url)
+        return counts
+    }
+
+    /// SQLite only: an exact copy of the database file (tokens, users and secrets included) taken with `VACUUM INTO`
+    /// inside one read transaction — a file that can be served as it is.
+    public func sqliteCopy(to url: URL) async throws {
+        guard database.engine == .sqlite else {
+            throw DomainError.badRequest("--format sqlite copies a SQLite database; on PostgreSQL use --format jsonl (or pg_dump).")
+        }
+        let partial = url.appendingPathExtension("partial")
+        try? FileManager.default.removeItem(at: partial)
+        try await database.withConnection { sql in
+            try await sql.raw("VACUUM INTO \(bind: partial.path)").run()
+        }
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: partial, to: url)
     }
 
     /// One `<table>.csv` per table in `directory`: a header of column names, JSON values written as JSON text,

@@ -179,6 +179,9 @@ public struct ImportJobs: Sendable {
                 result["message"] = .string("stopped after \(summary.failed) refused rows (max_errors); the rows before them are in")
             }
             try await set(id, result)
+            for (name, count) in [("inserted", summary.inserted), ("updated", summary.updated), ("skipped", summary.skipped), ("failed", summary.failed)] {
+                Telemetry.importRows(name, count)
+            }
             return summary
         } catch where Task.isCancelled || error is CancellationError {
             // A shutdown: the rows written so far stay (each batch is its own transaction); the job waits for the next

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TouchbaseStore
 
 /// The one place long work runs: a `Service` in the server's `ServiceGroup`, started after the migrations and
 /// stopped on SIGTERM before the database pool closes. Jobs run one at a time, in the order they were submitted.
@@ -30,6 +31,7 @@ public final class JobRunner: Service, Sendable {
 
     /// Queues `job`; it runs once the runner is running and the jobs before it are done.
     public func submit(_ job: Job) {
+        Telemetry.jobsQueued.increment()
         continuation.yield(job)
     }
 
@@ -38,12 +40,17 @@ public final class JobRunner: Service, Sendable {
         let logger = self.logger
         await cancelWhenGracefulShutdown {
             for await job in jobs {
+                Telemetry.jobsQueued.decrement()
+                Telemetry.jobsRunning.increment()
                 logger.info("job \(job.name) started")
                 await job.work()
+                Telemetry.jobsRunning.decrement()
                 if Task.isCancelled {
+                    Telemetry.job(outcome: "interrupted")
                     logger.notice("job \(job.name) interrupted by shutdown")
                     break
                 }
+                Telemetry.job(outcome: "finished")
                 logger.info("job \(job.name) finished")
             }
         }

@@ -336,6 +336,7 @@ public struct Catalogue: Sendable {
         all += Self.workflowOperations(database: database)
         all += Self.sequenceOperations(database: database)
         all += Self.inboundOperations(database: database)
+        all += Self.webhookOperations(database: database)
         operations = all
         byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
     }

@@ -80,6 +80,7 @@ public struct InboundMail: Sendable {
                 let match = try await self.match(parsedMail, found, on: sql)
                 return try await self.act(row, parsedMail, found, match, now: now, on: sql)
             }
+            Telemetry.inbound(kind: record.string("kind"), status: record.string("status") ?? "unparsed")
             return Outcome(record: record, duplicate: false)
         } catch let error as DomainError {
             // Two deliveries of one message at once: the second finds the first's row.
@@ -234,7 +235,6 @@ public struct InboundMail: Sendable {
     }
 
     func contact(email: String, openConversation: Bool, on sql: any SQLDatabase) async throws -> UUID? {
-        let d = database.dialect
         // Open: a conversation not closed, won or lost, or an enrolment still running.
         let open = openConversation
             ? " AND (EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = c.id AND v.status IN ('active','paused','nurturing')) OR EXISTS (SELECT 1 FROM enrollments e WHERE e.contact_id = c.id AND e.state IN ('active','paused')))" : ""

@@ -145,6 +145,7 @@ public struct SequenceRunner: Sendable {
                     "UPDATE enrollments SET next_run_at = NULL, waiting_reason = \(bind: why) WHERE id = \(d.bind(enrollment)) AND state = 'active'"
                 ).run()
                 items.append(Item(enrollmentID: enrollment, contactID: contact, step: step, action: "uncertain", detail: why, until: nil))
+                Telemetry.send("uncertain")
             }
             return items
         }
@@ -449,6 +450,7 @@ public struct SequenceRunner: Sendable {
             try await update.where(SQLIdentifier("id"), .equal, d.bind(pending.enrollmentID))
                 .where(SQLRaw("state IN ('active','paused')")).run()
         }
+        Telemetry.send("sent")
     }
 
     func recordFailure(_ pending: PendingSend, _ error: MailError, now: Date) async throws -> Item {
@@ -463,7 +465,8 @@ public struct SequenceRunner: Sendable {
             if case .connection = error { said = "could not reach the server (\(error))" } else { said = "\(error)" }
         }
         func item(_ action: String, _ detail: String, until: Date? = nil) -> Item {
-            Item(enrollmentID: pending.enrollmentID, contactID: pending.contactID, step: pending.step, action: action, detail: detail, until: until)
+            Telemetry.send(action)
+            return Item(enrollmentID: pending.enrollmentID, contactID: pending.contactID, step: pending.step, action: action, detail: detail, until: until)
         }
         if case .outcomeUnknown = error {
             let why = "step \(pending.step)'s send is uncertain (\(error)): it is not sent again by itself; check the Sent folder, then resolve it (resolve_send: sent or not_sent)"

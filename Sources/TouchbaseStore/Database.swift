@@ -183,7 +183,17 @@ public final class Database: @unchecked Sendable {
         _ pool: EventLoopGroupConnectionPool<Source>, _ sql: (Source.Connection) -> any SQLDatabase,
         _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        let conn = try await pool.requestConnection(logger: logger).get()
+        Telemetry.connectionsWaiting.increment()
+        let conn: Source.Connection
+        do {
+            conn = try await pool.requestConnection(logger: logger).get()
+            Telemetry.connectionsWaiting.decrement()
+        } catch {
+            Telemetry.connectionsWaiting.decrement()
+            throw error
+        }
+        Telemetry.connectionsInUse.increment()
+        defer { Telemetry.connectionsInUse.decrement() }
         do {
             var database = sql(conn)
             if let recorder = PlanRecorder.current { database = ExplainingSQL(inner: database, recorder: recorder, engine: engine) }
@@ -209,7 +219,14 @@ public final class Database: @unchecked Sendable {
         let actor = AuditContext.actor
         let engine = engine
         if engine == .sqlite && !WriteGate.held {
-            try await writeGate.acquire()
+            Telemetry.writersWaiting.increment()
+            do {
+                try await writeGate.acquire()
+                Telemetry.writersWaiting.decrement()
+            } catch {
+                Telemetry.writersWaiting.decrement()
+                throw error
+            }
             defer { writeGate.release() }
             return try await WriteGate.$held.withValue(true) { try await transaction(body) }
         }
@@ -240,6 +257,26 @@ public final class Database: @unchecked Sendable {
                     throw PoisonedConnection(error: StoreErrors.translate(error), rollbackError: rollbackError)
                 }
                 throw StoreErrors.translate(error)
+            }
+        }
+    }
+
+    /// Runs `body` on one connection inside one read-only snapshot of the whole database: on PostgreSQL a
+    /// `REPEATABLE READ READ ONLY` transaction, on SQLite a read transaction (WAL keeps its view while writers go on).
+    /// Every read in `body` sees the database as it was at its first read, whatever commits meanwhile.
+    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let begin = engine == .postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN DEFERRED"
+        return try await withConnection { sql in
+            try await Self.shielded(sql, begin)
+            do {
+                // SQLite's snapshot starts at the first read, not at BEGIN: read now.
+                _ = try await sql.raw("SELECT count(*) AS n FROM schema_migrations").first()
+                let result = try await body(sql)
+                try await Self.shielded(sql, "COMMIT")
+                return result
+            } catch {
+                try? await Self.shielded(sql, "ROLLBACK")
+                throw error
             }
         }
     }

@@ -21,6 +21,9 @@ extension Migrations {
         Migration(
             version: 25, name: "inbound_email", sqlite: inboundSQLite0025, postgres: inboundPostgres0025,
             sqliteFromSchema: inboundAuditTriggers0025),
+        Migration(
+            version: 26, name: "webhooks", sqlite: webhooksSQLite0026, postgres: webhooksPostgres0026,
+            sqliteFromSchema: webhooksAuditTriggers0026),
     ]
 
     /// Every migration this build knows, in order.

@@ -232,7 +232,7 @@ public struct RecordStore: Sendable {
     /// - only filters on columns without a key index (and custom fields): a bounded walk — at most
     ///   `ListQuery.scanBudget` (10,000) rows of the walk are examined per page, so a page may hold fewer than `limit`
     ///   records while `next_cursor` still points on.
-    public func list(_ entity: Entity, _ q: ListQuery) async throws -> Page {
+    public func list(_ entity: Entity, _ q: ListQuery, on connection: (any SQLDatabase)? = nil) async throws -> Page {
         let limit = min(max(q.limit, 1), ListQuery.maxLimit)
         let filters = q.filters.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
         var residual = SQLQueryString("")
@@ -283,7 +283,7 @@ public struct RecordStore: Sendable {
         }
         let finalQuery = query
         let finalWindow = window
-        return try await database.withConnection { sql in
+        let read: @Sendable (any SQLDatabase) async throws -> Page = { sql in
             let rows = try await sql.raw(finalQuery).all().map { try dialect.record($0, entity) }
             let page = Array(rows.prefix(limit))
             if rows.count > limit { return Page(records: page, nextCursor: page.last?.string("id")) }
@@ -295,6 +295,8 @@ public struct RecordStore: Sendable {
             }
             return Page(records: page, nextCursor: nil)
         }
+        if let connection { return try await read(connection) }
+        return try await database.withConnection(read)
     }
 
     // MARK: secrets

@@ -168,7 +168,7 @@ public enum Entities {
         industries, solutions, industrySolutions, companies, contacts, relationships, conversations, batches, agentRuns,
         events, campaigns, messageDrafts, touchpoints, icpProfile, icpScores, signals, researchSnapshots, messageVersions,
         replies, mailboxes, sequences, sequenceSteps, enrollments, followups, opportunities, batchProspects, experiments, llmUsage,
-        campaignContacts, meetings, handoffs, intakeLoads, sends, trackingEvents, inboundMessages, auditLog,
+        campaignContacts, meetings, handoffs, intakeLoads, sends, trackingEvents, inboundMessages, webhooks, webhookDeliveries, auditLog,
     ]
 
     /// Every stored table with a description: the resources and the tables served another way (company slots).

@@ -73,7 +73,7 @@ public struct MessageLinkRepository: StoreBacked {
         let sentAt = send.string("sent_at").flatMap(Timestamp.parse) ?? now
         let d = database.dialect
         let cleanMethod = ["GET", "HEAD", "POST"].contains(method) ? method : "GET"
-        return try await database.transaction { sql in
+        let recorded = try await database.transaction { sql in
             var hit = TrackingLabel.Hit(kind: kind, method: cleanMethod, userAgent: userAgent, ip: ip, secondsSinceSend: now.timeIntervalSince(sentAt))
             hit.honeypot = link == 0
             hit.links = links.count
@@ -111,6 +111,8 @@ public struct MessageLinkRepository: StoreBacked {
             }
             return Hit(label: label, reason: reason, url: url)
         }
+        Telemetry.trackingHit(kind: kind, label: recorded.label)
+        return recorded
     }
 
     /// The touchpoint's opened_at and clicked_at from the send's human hits: the first human open (or click, which
