@@ -37,7 +37,7 @@ public enum WebhookSignature {
     public static func hint(_ secret: String) -> String { String(secret.prefix(10)) + "…" }
 }
 
-/// A small HTTP/1.1 client on SwiftNIO for webhook POSTs: one connection per request (TLS with swift-nio-ssl for
+/// A small HTTP/1.1 client on SwiftNIO for webhook POSTs (and the reliability benchmark's requests): one connection per request (TLS with swift-nio-ssl for
 /// https, certificates verified), the whole exchange within `timeout`, at most `keep` bytes of the answer kept.
 public struct WebhookHTTP: Sendable {
     public struct Answer: Sendable {
@@ -52,6 +52,11 @@ public struct WebhookHTTP: Sendable {
     public init() {}
 
     public func post(_ url: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
+        try await send(.POST, url, headers: headers, body: body)
+    }
+
+    /// One request; a body is sent as JSON.
+    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8] = []) async throws -> Answer {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = components.host, !host.isEmpty
         else { throw DomainError.invalid("url", "is not an http:// or https:// URL") }
@@ -75,16 +80,16 @@ public struct WebhookHTTP: Sendable {
                     }
                 }
             return try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
                 head.headers.add(name: "Host", value: hostHeader)
                 head.headers.add(name: "User-Agent", value: "Touchbase-Webhooks/1")
-                head.headers.add(name: "Content-Type", value: "application/json")
+                if !body.isEmpty { head.headers.add(name: "Content-Type", value: "application/json") }
                 head.headers.add(name: "Content-Length", value: String(body.count))
                 head.headers.add(name: "Connection", value: "close")
                 for (name, value) in headers { head.headers.add(name: name, value: value) }
-                try await outbound.write(.head(head))
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                try await outbound.write(.end(nil))
+                // The whole request in one flush: a receiver that answers and closes as soon as it has the body must
+                // not find us still writing the request's end.
+                try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
                 var status = 0
                 var answer: [UInt8] = []
                 for try await part in inbound {
@@ -146,11 +151,14 @@ public struct WebhookDeliverer: Sendable {
         let attempts: Int
     }
 
-    /// Delivers every delivery due at `now`, a batch at a time, until none is due (or `maxBatches` ran).
+    /// Delivers every delivery due at `now` (read once, at the start), a batch at a time, until none is due (or
+    /// `maxBatches` ran).
     public func deliverDue(now: @Sendable () -> Date = { Date() }, maxBatches: Int = 20) async throws -> Report {
         var report = Report()
+        // What is due as of the run's start: a delivery tried in this run is not tried again in it.
+        let due = now()
         for _ in 0..<maxBatches {
-            let claimed = try await claim(now: now())
+            let claimed = try await claim(now: due)
             if claimed.isEmpty { break }
             var down: [UUID: (until: Date, why: String)] = [:]
             for delivery in claimed {

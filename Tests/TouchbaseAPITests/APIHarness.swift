@@ -54,8 +54,10 @@ struct APIHarness: Sendable {
             let jobs = Task { try await runner.run() }
             let mcp = MCPHTTPSessions(database: db, settings: MCPSettings(ratePerMinute: mcpRate), logger: logger)
             let app = Application(
+                // A request may wait long on a machine running every suite at once: serve's 30 s deadline would fail a
+                // test for the machine's load (the deadline itself is tested in SoundnessTests).
                 router: buildRouter(
-                    database: db, importsDirectory: imports, maxUpload: maxUpload, jobs: runner, mcp: mcp,
+                    database: db, importsDirectory: imports, requestTimeout: .seconds(180), maxUpload: maxUpload, jobs: runner, mcp: mcp,
                     web: try WebFace(
                         database: db, catalogue: Catalogue(database: db), imports: ImportJobs(database: db, directory: imports, runner: runner),
                         maxUpload: maxUpload, logger: logger)),
