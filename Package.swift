@@ -151,8 +151,9 @@ let package = Package(
         .executableTarget(
             name: "touchbase-bench",
             dependencies: [
-                "TouchbaseCommands", "TouchbaseDomain", "TouchbaseImport", "TouchbaseStore",
+                "TouchbaseCommands", "TouchbaseDomain", "TouchbaseImport", "TouchbaseStore", "TouchbaseService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -55,7 +55,7 @@ extension Endpoint {
         let argumentNames = Set(op.fields.map(\.name))
         self.init(
             method, path, operationID, summary ?? op.title, tag: tag, access: op.access, parameters: parameters, request: request,
-            status: status, problems: problems
+            status: status, problems: Self.problems(problems, body: binding.body, arguments: !fields.isEmpty)
         ) { req, context in
             var arguments = binding.fixed
             if binding.body {
@@ -81,6 +81,17 @@ extension Endpoint {
             }
         }
         outputShape = op.output
+    }
+}
+
+extension Endpoint {
+    /// What a bound operation can answer besides its own problems: a body can be malformed (400) or name an argument
+    /// the operation does not take (422); arguments can have bad values (422).
+    static func problems(_ own: [Int], body: Bool, arguments: Bool) -> [Int] {
+        var all = own
+        if body { all += [400, 422] }
+        if arguments { all.append(422) }
+        return Array(Set(all)).sorted()
     }
 }
 

@@ -13,9 +13,11 @@ extension Catalogue {
         ]))
 
     static func webhookFields(required: Bool) -> [Field] {
-        [
+        var events = Field("event_types", .jsonArray, required: required, "Events to send: \(WebhookEvent.types.joined(separator: ", ")), or [\"*\"] for all.")
+        events.items = [Field("event_type", .text, vocabulary: WebhookEvent.types + ["*"], "An event type, or * for all.")]
+        return [
             Field("url", .text, required: required, "Where events are POSTed: an http:// or https:// URL (up to 2,000 characters)."),
-            Field("event_types", .jsonArray, required: required, "Events to send: \(WebhookEvent.types.joined(separator: ", ")), or [\"*\"] for all."),
+            events,
             Field("description", .text, "What it is for."),
             Field("active", .boolean, "Whether events are written and sent (default true)."),
         ]

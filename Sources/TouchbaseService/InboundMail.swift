@@ -69,7 +69,9 @@ public struct InboundMail: Sendable {
             values["reason"] = .string(failure ?? "could not be read")
             if let text = String(validating: kept.prefix(Self.maxText), as: UTF8.self) { values["body_text"] = .string(text) }
         }
-        let final = values
+        // A NUL byte is text no column takes (and PostgreSQL's text cannot hold): a hostile or binary message keeps
+        // its raw bytes, its readable columns lose it.
+        let final = values.mapValues(Self.withoutNUL)
         let parsedMail = parsed
         let found = analysis
         do {
@@ -88,6 +90,15 @@ public struct InboundMail: Sendable {
                 return Outcome(record: existing, duplicate: true)
             }
             throw error
+        }
+    }
+
+    static func withoutNUL(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s) where s.contains("\u{0}"): return .string(s.replacingOccurrences(of: "\u{0}", with: ""))
+        case .array(let items): return .array(items.map(withoutNUL))
+        case .object(let fields): return .object(fields.mapValues(withoutNUL))
+        default: return value
         }
     }
 

@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "touchbase-bench",
         abstract: "Benchmarks Touchbase against the database engine's own tools, in one run on the same data.",
-        subcommands: [ImportBench.self, ApiBench.self, PagesBench.self, Child.self])
+        subcommands: [ImportBench.self, ApiBench.self, PagesBench.self, ReliabilityBench.self, Child.self])
 }
 
 /// Runs a `touchbase` command in this process and reports its peak memory; the import benchmark runs the real

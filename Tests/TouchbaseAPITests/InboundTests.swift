@@ -235,6 +235,21 @@ struct InboundTests {
         }
     }
 
+    @Test("a binary body with NUL bytes (what the fuzzer sent) is stored unparsed, never refused", arguments: TestEngine.all)
+    func nulBytes(engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            // A JPEG's first bytes: NUL bytes in what would be the header and the body.
+            let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x0A] + Array("Subject: x\u{0}y\n\nbody\u{0}".utf8)
+            for contentType in ["message/rfc822", "application/octet-stream"] {
+                let reply = try await api.inbound(bytes + Array(contentType.utf8), contentType: contentType)
+                #expect(reply.status == .created, "\(reply.text)")
+                #expect(reply["status"].stringValue == "unparsed" && !reply.text.contains("\\u0000"))
+                let raw = try await api.get("/api/v1/inbound-messages/\(reply.id)/raw")
+                #expect(raw.status == .ok && raw.text.contains("Subject: x\u{0}y") && raw.text.hasSuffix(contentType))  // the bytes as they came, NUL included
+            }
+        }
+    }
+
     @Test("the same message delivered six times at once is taken once: one row, one reply", arguments: TestEngine.all)
     func racingDeliveries(engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in

@@ -171,3 +171,25 @@ struct OperationsPeerTests {
         #expect(wrongCounters == 0 && orphans == 0, "\(wrongCounters) companies miscounted, \(orphans) contacts without their company")
     }
 }
+
+@Suite("Reliability: kill -9 during writes, then SIGTERM")
+struct ReliabilityTests {
+    @Test("the server killed with kill -9 during 8 writers loses no acknowledged write and restarts clean; SIGTERM exits 0", arguments: TestEngine.all)
+    func killed(engine: TestEngine) async throws {
+        let bench = ResumeTests.program.deletingLastPathComponent().appendingPathComponent("touchbase-bench")
+        try #require(FileManager.default.isExecutableFile(atPath: bench.path), "build the touchbase-bench program first (swift build)")
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory() + "touchbase-reliability-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var arguments = [
+            "reliability", "--rounds", "4", "--engine", engine == .postgres ? "postgres" : "sqlite", "--dir", dir.path,
+            "--port", String(Int.random(in: 20_000...40_000)),
+        ]
+        if engine == .postgres, let url = TestEngine.postgresURL { arguments += ["--postgres-url", url] }
+        let (status, printed) = try await Peers.run(bench.path, arguments, limit: .seconds(300), errors: true)
+        #expect(status == 0, "\(printed)")
+        let row = printed.split(separator: "\n").first { $0.hasPrefix(engine == .postgres ? "postgres" : "sqlite") }.map(String.init) ?? ""
+        let words = row.split(separator: " ")
+        #expect(words.count > 5 && words[1] == "4" && (Int(words[2]) ?? 0) > 0 && words[4] == "0" && words[5] == "exact", "\(printed)")
+        #expect(row.contains("exit 0"), "\(printed)")
+    }
+}
