@@ -56,13 +56,16 @@ public func buildRouter(
     for endpoint in endpoints {
         let access = endpoint.access
         let handler = endpoint.handler
+        let mayLag = endpoint.readsMayLag
         router.on(RouterPath(endpoint.routerPath), method: endpoint.method) { request, context -> Response in
             try await Deadline.run(within: requestTimeout) {
                 var context = context
                 guard let access else { return try await handler(request, context) }
                 try await authenticator.check(request, &context, access: access)
                 let actor = try await authenticator.actor(request, context)
-                return try await AuditContext.$actor.withValue(actor) { try await handler(request, context) }
+                return try await AuditContext.$actor.withValue(actor) {
+                    try await Database.$mayLag.withValue(mayLag) { try await handler(request, context) }
+                }
             }
         }
     }

@@ -48,6 +48,9 @@ public struct Endpoint: Sendable {
     public var problems: [Int] = []
     /// The output model of the operation the route binds; the response schema is written from it.
     public var outputShape: Shape? = nil
+    /// Whether its reads may lag a moment behind the writes (lists, the overview, health, dashboards): with a read
+    /// replica configured they are served from it.
+    public var readsMayLag = false
     public let handler: @Sendable (Request, AppRequestContext) async throws -> Response
 
     init(

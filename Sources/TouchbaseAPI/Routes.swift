@@ -7,6 +7,13 @@ import TouchbaseStore
 
 /// Every route of the API: the operations' endpoints, the slot assignment and listing, imports and the derived resources.
 enum Routes {
+    /// Reads besides the resources' lists that may be a moment stale, served by the read replica when there is one
+    /// (a record by id, and everything a write answers, always come from the primary).
+    static let staleReads: Set<String> = [
+        "getAccountOverview", "getAccountHealth", "getToday", "getDataQuality", "summarizeLLMUsage", "listFollowupsDue",
+        "listConversationsNeedingFollowup",
+    ]
+
     static func all(
         database: Database, importsDirectory: URL? = nil, maxUpload: Int = ServerSettings.defaultMaxUpload, jobs runner: JobRunner? = nil
     ) -> [Endpoint] {
@@ -27,6 +34,10 @@ enum Routes {
         endpoints += imports(database: database, jobs: ImportJobs(database: database, directory: importsDirectory, runner: runner), maxUpload: maxUpload)
         for entity in Entities.all {
             endpoints += Resources.endpoints(entity, store: store, writes: Writes(database: database))
+        }
+        let resourceLists = Set(Entities.all.map { "list\($0.schemaName)s" })
+        for i in endpoints.indices where resourceLists.contains(endpoints[i].operationID) || staleReads.contains(endpoints[i].operationID) {
+            endpoints[i].readsMayLag = true
         }
         return endpoints
     }

@@ -45,6 +45,8 @@ public struct Settings: Sendable {
     /// `TOUCHBASE_METRICS_HOST` (default 127.0.0.1).
     public var metricsPort: Int?
     public var metricsHost = "127.0.0.1"
+    /// A PostgreSQL streaming replica for reads that may lag a moment (`TOUCHBASE_DATABASE_REPLICA_URL`; a secret).
+    public var replicaURL: String?
 
     /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
     /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
@@ -62,7 +64,7 @@ public struct Settings: Sendable {
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
-                environmentVariables: environment, secretsSpecifier: .specific(["TOUCHBASE_DATABASE_URL"])),
+                environmentVariables: environment, secretsSpecifier: .specific(["TOUCHBASE_DATABASE_URL", "TOUCHBASE_DATABASE_REPLICA_URL"])),
         ]).scoped(to: "touchbase")
         let levelText = reader.string(forKey: "log.level", default: "info")
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
@@ -100,6 +102,12 @@ public struct Settings: Sendable {
             settings.metricsPort = port
         }
         settings.metricsHost = reader.string(forKey: "metrics.host", default: "127.0.0.1")
+        if let replica = reader.string(forKey: "database.replica.url"), !replica.trimmed.isEmpty {
+            guard case .postgres = DatabaseLocation(replica), case .postgres = settings.location else {
+                throw ValidationError("TOUCHBASE_DATABASE_REPLICA_URL is a postgres:// URL of a streaming replica of the PostgreSQL database Touchbase uses.")
+            }
+            settings.replicaURL = replica
+        }
         return settings
     }
 
@@ -149,7 +157,8 @@ enum Runtime {
     /// Opens the database, runs `body`, and always closes it.
     static func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: (Database) async throws -> T) async throws -> T {
         let database = try Database(
-            location: settings.location, logger: logger, maxConnections: 8, slowQueryMilliseconds: settings.slowQueryMilliseconds)
+            location: settings.location, logger: logger, maxConnections: 8, slowQueryMilliseconds: settings.slowQueryMilliseconds,
+            replica: settings.replicaURL.map(DatabaseLocation.init))
         do {
             let result = try await body(database)
             await database.shutdown()

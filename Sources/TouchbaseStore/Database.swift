@@ -112,12 +112,29 @@ public final class Database: @unchecked Sendable {
     /// (`TOUCHBASE_SLOW_QUERY_MS`); nil logs none.
     public let slowQueryMilliseconds: Double?
 
+    /// A streaming replica of this (PostgreSQL) database, for reads that may lag a moment (`mayLag`); nil without one.
+    public let replica: Database?
+
+    /// Set around work whose reads may be a moment stale (lists, the overview, health, dashboards): its reads outside
+    /// a transaction go to the replica when there is one. Writes, transactions and read-your-write paths never do.
+    @TaskLocal public static var mayLag = false
+
     /// Opens a pool on the database at `location`. Nothing is read or written until first use.
     /// `connectionWait` is how long a request waits for a free connection before it is answered 503.
+    /// `replica` (`TOUCHBASE_DATABASE_REPLICA_URL`) is a PostgreSQL streaming replica of it.
     public init(
         location: DatabaseLocation, logger: Logger = Logger(label: "touchbase.db"), maxConnections: Int = 4,
-        connectionWait: TimeAmount = .seconds(20), slowQueryMilliseconds: Double? = nil
+        connectionWait: TimeAmount = .seconds(20), slowQueryMilliseconds: Double? = nil, replica: DatabaseLocation? = nil
     ) throws {
+        if let replica {
+            guard case .postgres = location, case .postgres = replica else {
+                throw DomainError.badRequest("A read replica (TOUCHBASE_DATABASE_REPLICA_URL) is a PostgreSQL streaming replica of a PostgreSQL database.")
+            }
+            self.replica = try Database(
+                location: replica, logger: logger, maxConnections: maxConnections, connectionWait: .seconds(5), slowQueryMilliseconds: slowQueryMilliseconds)
+        } else {
+            self.replica = nil
+        }
         self.slowQueryMilliseconds = slowQueryMilliseconds
         self.location = location
         self.engine = location.engine
@@ -168,8 +185,22 @@ public final class Database: @unchecked Sendable {
         try await withConnection { sql in _ = try await sql.raw("SELECT 1 AS one").first() }
     }
 
-    /// Runs `body` on one pooled connection.
+    /// Runs `body` on one pooled connection: the replica's when the work may lag (`mayLag`) and there is one — the
+    /// primary's if the replica cannot be reached.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if Self.mayLag, let replica {
+            do {
+                return try await Self.$mayLag.withValue(false) { try await replica.withConnection(body) }
+            } catch let error as DomainError {
+                guard case .unavailable = error else { throw error }
+                logger.warning("the read replica \(replica.location) did not answer; reading from the primary: \(error.message)")
+                Telemetry.replicaFallback()
+            }
+        }
+        return try await primaryConnection(body)
+    }
+
+    private func primaryConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         do {
             if let pool = sqlitePool { return try await use(pool, { $0.sql(queryLogLevel: .trace) }, body) }
             if let pool = postgresPool { return try await use(pool, { PostgresSession(connection: $0) }, body) }
@@ -230,7 +261,24 @@ public final class Database: @unchecked Sendable {
             defer { writeGate.release() }
             return try await WriteGate.$held.withValue(true) { try await transaction(body) }
         }
-        return try await withConnection { sql in
+        // On PostgreSQL a transaction chosen as a deadlock's victim (or failing serialization) did nothing: it runs
+        // again, a few times, after a short random pause, instead of failing its request.
+        var attempt = 0
+        while true {
+            do {
+                return try await attemptTransaction(begin: begin, actor: actor, body)
+            } catch let error as PSQLError where engine == .postgres && attempt < 4 && ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+                attempt += 1
+                Telemetry.transactionRetried()
+                logger.notice("transaction retried after \(error.serverInfo?[.message] ?? "a deadlock") (attempt \(attempt + 1))")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
+            }
+        }
+    }
+
+    private func attemptTransaction<T: Sendable>(begin: String, actor: String?, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let engine = engine
+        return try await primaryConnection { sql in
             // BEGIN, COMMIT and ROLLBACK run shielded from the caller's cancellation: a cancelled task's await on the
             // driver throws at once, and a ROLLBACK that never ran left the connection in its transaction for the
             // next request to find ("cannot start a transaction within a transaction").
@@ -289,6 +337,7 @@ public final class Database: @unchecked Sendable {
     /// Closes every connection; gives up waiting after 10 seconds (a connection still held by work that never
     /// returned), so that a stopping server always stops.
     public func shutdown() async {
+        await replica?.shutdown()
         let sqlitePool = sqlitePool, postgresPool = postgresPool, sqliteThreads = sqliteThreads, logger = logger
         do {
             try await Deadline.run(within: .seconds(10)) {

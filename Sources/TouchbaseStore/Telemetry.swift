@@ -49,6 +49,16 @@ public enum Telemetry {
         Counter(label: "touchbase_inbound_messages_total", dimensions: [("kind", kind ?? "none"), ("status", status)]).increment()
     }
 
+    /// A PostgreSQL transaction run again after it lost a deadlock (or a serialization conflict).
+    public static func transactionRetried() {
+        Counter(label: "touchbase_db_transactions_retried_total").increment()
+    }
+
+    /// A read meant for the replica that went to the primary because the replica did not answer.
+    public static func replicaFallback() {
+        Counter(label: "touchbase_db_replica_fallbacks_total").increment()
+    }
+
     /// A webhook delivery attempt's result: delivered, retrying, failed.
     public static func webhookDelivery(_ result: String) {
         Counter(label: "touchbase_webhook_deliveries_total", dimensions: [("result", result)]).increment()
