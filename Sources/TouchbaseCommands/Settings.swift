@@ -50,7 +50,8 @@ public struct Settings: Sendable {
 
     /// Keys: `touchbase.database.url`, `touchbase.log.level`, `touchbase.host`, `touchbase.port`, `touchbase.max.upload`
     /// (environment: `TOUCHBASE_DATABASE_URL`, `TOUCHBASE_LOG_LEVEL`, `TOUCHBASE_HOST`, `TOUCHBASE_PORT`,
-    /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`, `TOUCHBASE_SLOW_QUERY_MS`).
+    /// `TOUCHBASE_MAX_UPLOAD`, `TOUCHBASE_MCP_RATE`, `TOUCHBASE_SLOW_QUERY_MS`, `TOUCHBASE_LOG_FORMAT`,
+    /// `TOUCHBASE_METRICS_PORT`, `TOUCHBASE_METRICS_HOST`, `TOUCHBASE_DATABASE_REPLICA_URL`).
     public static func read(
         database: String? = nil, logLevel: String? = nil, host: String? = nil, port: Int? = nil, logFormat: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment

@@ -158,7 +158,8 @@ public struct WebhookDeliverer: Sendable {
         // What is due as of the run's start: a delivery tried in this run is not tried again in it.
         let due = now()
         for _ in 0..<maxBatches {
-            let claimed = try await claim(now: due)
+            // Leased from the clock as it is now: a long run's later batches are not claimed already expired.
+            let claimed = try await claim(now: due, leaseFrom: max(due, now()))
             if claimed.isEmpty { break }
             var down: [UUID: (until: Date, why: String)] = [:]
             for delivery in claimed {
@@ -179,10 +180,10 @@ public struct WebhookDeliverer: Sendable {
         return report
     }
 
-    func claim(now: Date) async throws -> [Claimed] {
+    func claim(now: Date, leaseFrom: Date) async throws -> [Claimed] {
         let d = database.dialect
         let at = d.bind(.string(Timestamp.format(now)), as: .timestamp)
-        let leased = d.bind(.string(Timestamp.format(now.addingTimeInterval(lease))), as: .timestamp)
+        let leased = d.bind(.string(Timestamp.format(leaseFrom.addingTimeInterval(lease))), as: .timestamp)
         let active = database.engine == .postgres ? "w.active" : "w.active = 1"
         let lock = database.engine == .postgres ? " FOR UPDATE OF wd SKIP LOCKED" : ""
         let batch = batch

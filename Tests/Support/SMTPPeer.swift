@@ -2,6 +2,10 @@ import Foundation
 import NIOSSL
 import TouchbaseMail
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A real SMTP server on loopback (`Tests/peers/smtp_server.py`, PyPI aiosmtpd), or a deliberately broken one.
 /// Needs `TOUCHBASE_TEST_SMTP_PYTHON`: a Python that has `aiosmtpd` (`.ci/run` makes one).
 /// Unchecked: its process and pipe are only touched to stop it, from the test that started it.
@@ -41,8 +45,12 @@ public struct SMTPPeer: @unchecked Sendable {
         return SMTPPeer(process: process, input: input, port: port, directory: directory)
     }
 
+    /// Closes its standard input (it exits on that); one still running 10 s later is killed, so that a stuck peer
+    /// cannot hold the test run (a wait on it once never returned).
     public func stop() {
         try? input.fileHandleForWriting.close()
+        for _ in 0..<200 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
