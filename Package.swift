@@ -164,6 +164,7 @@ let package = Package(
             dependencies: [
                 "TouchbaseDomain", "TouchbaseStore", "TouchbaseMail",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             path: "Tests/Support"
         ),

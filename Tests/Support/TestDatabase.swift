@@ -1,4 +1,5 @@
 import Foundation
+import PostgresKit
 import Logging
 import TouchbaseDomain
 import TouchbaseStore
@@ -59,8 +60,19 @@ actor TemplateDatabases {
             let template = try await postgresTemplateName()
             let name = "touchbase_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
             let admin = try adminDatabase()
-            try await admin.withConnection { sql in
-                try await sql.raw("CREATE DATABASE \(ident: name) TEMPLATE \(ident: template)").run()
+            // A template another session is in (autovacuum, once) cannot be copied: "being accessed by other users"
+            // (55006). The template takes no connections (below); should one still be there, the copy is tried again.
+            var attempt = 0
+            while true {
+                do {
+                    try await admin.withConnection { sql in
+                        try await sql.raw("CREATE DATABASE \(ident: name) TEMPLATE \(ident: template)").run()
+                    }
+                    break
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 20 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(100 * attempt))
+                }
             }
             return .postgres(url: Self.url(TestEngine.postgresURL!, database: name))
         }
@@ -117,6 +129,10 @@ actor TemplateDatabases {
                 throw error
             }
             await db.shutdown()
+            // No session may enter the template from now on, autovacuum's included: copies of it never find it in use.
+            try await admin.withConnection { sql in
+                try await sql.raw("ALTER DATABASE \(ident: name) WITH ALLOW_CONNECTIONS false").run()
+            }
             return name
         }
         postgresTemplate = task
